@@ -1,0 +1,1 @@
+// placeholder: the native build lands with the native backend

@@ -1,0 +1,4 @@
+import type { Backend } from '../backend.js';
+export function loadNative(): Backend {
+  throw new Error('native backend not built yet');
+}
