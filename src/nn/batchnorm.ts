@@ -1,0 +1,71 @@
+/**
+ * BatchNorm2d with PyTorch's semantics (eps 1e-5, momentum 0.1; running variance updated with the unbiased
+ * batch variance, normalisation with the biased one), optionally fused with the ReLU that follows it in every
+ * DenseNet composite function. Inference folds the statistics into one per-channel scale and shift.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { featureMap, type Context, type FeatureMap } from './context.js';
+import { Module } from './module.js';
+
+export class BatchNorm2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+  readonly numBatchesTracked: Tensor;
+  readonly eps = 1e-5;
+  readonly momentum = 0.1;
+  // per-channel scratch: folded scale/shift and batch statistics (allocated once)
+  private readonly scale: Float32Array;
+  private readonly shift: Float32Array;
+  private readonly batchMean: Float32Array;
+  private readonly batchVar: Float32Array;
+
+  constructor(readonly numFeatures: number) {
+    super();
+    this.weight = this.addParam('weight', Tensor.from(new Float32Array(numFeatures).fill(1), [numFeatures]));
+    this.bias = this.addParam('bias', Tensor.zeros([numFeatures]));
+    this.runningMean = this.addBuffer('running_mean', Tensor.zeros([numFeatures]));
+    this.runningVar = this.addBuffer('running_var', Tensor.from(new Float32Array(numFeatures).fill(1), [numFeatures]));
+    this.numBatchesTracked = this.addBuffer('num_batches_tracked', Tensor.zeros([]));
+    this.scale = new Float32Array(numFeatures);
+    this.shift = new Float32Array(numFeatures);
+    this.batchMean = new Float32Array(numFeatures);
+    this.batchVar = new Float32Array(numFeatures);
+  }
+
+  /** y = BN(x) (then ReLU if `relu`), written into `out`; x, y: [C][N][H][W]. `out` may be x.data. */
+  forward(ctx: Context, x: FeatureMap, relu: boolean, out: Float32Array): FeatureMap {
+    const c = this.numFeatures;
+    if (x.c !== c) throw new Error(`${this.path || 'batch_norm'}: input has ${x.c} channels but the layer normalises ${c}`);
+    const s = x.n * x.h * x.w;
+    let mean: Float32Array = this.runningMean.data;
+    let variance: Float32Array = this.runningVar.data;
+    if (ctx.training) {
+      if (s < 2) throw new Error(`${this.path || 'batch_norm'}: training needs more than 1 value per channel (input [${x.n},${c},${x.h},${x.w}])`);
+      ctx.backend.channelStats(c, s, x.data, this.batchMean, this.batchVar);
+      const m = this.momentum;
+      const unbias = s / (s - 1);
+      const rm = this.runningMean.data;
+      const rv = this.runningVar.data;
+      for (let i = 0; i < c; i++) {
+        rm[i] = (1 - m) * rm[i] + m * this.batchMean[i];
+        rv[i] = (1 - m) * rv[i] + m * this.batchVar[i] * unbias;
+      }
+      this.numBatchesTracked.data[0] += 1;
+      mean = this.batchMean;
+      variance = this.batchVar;
+    }
+    const g = this.weight.data;
+    const b = this.bias.data;
+    for (let i = 0; i < c; i++) {
+      const sc = g[i] / Math.sqrt(variance[i] + this.eps);
+      this.scale[i] = sc;
+      this.shift[i] = b[i] - mean[i] * sc;
+    }
+    const y = featureMap(out, c, x.n, x.h, x.w);
+    ctx.backend.scaleShift(c, s, x.data, this.scale, this.shift, relu, y.data);
+    ctx.trace?.({ path: this.path, kind: relu ? 'BatchNorm2d+ReLU' : 'BatchNorm2d', out: [x.n, c, x.h, x.w], macs: 0 });
+    return y;
+  }
+}

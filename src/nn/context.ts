@@ -1,0 +1,81 @@
+/**
+ * What a forward pass runs with: the backend, training mode, the RNG for dropout, and the Workspace that
+ * owns every intermediate buffer. Feature maps here are channel-major [C][N][H][W] (see backend.ts); the
+ * public API converts NCHW at the edges (src/models/run.ts).
+ */
+import type { Backend } from '../backend/backend.js';
+import type { Rng } from '../tensor/rng.js';
+
+/** A channel-major feature map: `data` holds [c][n][h][w] (a view, often rows of a larger block buffer). */
+export interface FeatureMap {
+  data: Float32Array;
+  c: number;
+  n: number;
+  h: number;
+  w: number;
+}
+
+export function featureMap(data: Float32Array, c: number, n: number, h: number, w: number): FeatureMap {
+  const need = c * n * h * w;
+  if (data.length < need) throw new Error(`featureMap: [${c},${n},${h},${w}] needs ${need} floats, buffer has ${data.length}`);
+  return { data: data.length === need ? data : data.subarray(0, need), c, n, h, w };
+}
+
+/** Rows [from, from + count) of a feature map: a view, no copy (the point of the channel-major layout). */
+export function channels(x: FeatureMap, from: number, count: number): FeatureMap {
+  const plane = x.n * x.h * x.w;
+  return { data: x.data.subarray(from * plane, (from + count) * plane), c: count, n: x.n, h: x.h, w: x.w };
+}
+
+/**
+ * Named, grow-only buffers reused across layers and across calls: a slot is allocated the first time it is
+ * asked for a size and reused after, so a steady-state forward pass allocates nothing (fresh pages cost
+ * ~14 us each on these machines; DESIGN.md). Two requests for the same slot return the same memory.
+ */
+export class Workspace {
+  private readonly slots = new Map<string, Float32Array>();
+
+  get(slot: string, size: number): Float32Array {
+    let buf = this.slots.get(slot);
+    if (buf === undefined || buf.length < size) {
+      buf = new Float32Array(size);
+      this.slots.set(slot, buf);
+    }
+    return buf.subarray(0, size);
+  }
+
+  /** Total floats held, for memory reports. */
+  floats(): number {
+    let n = 0;
+    for (const b of this.slots.values()) n += b.length;
+    return n;
+  }
+
+  clear(): void {
+    this.slots.clear();
+  }
+}
+
+export interface Context {
+  backend: Backend;
+  training: boolean;
+  ws: Workspace;
+  rng: Rng;
+  /** Called by every leaf op when set (summary, MAC counting). */
+  trace?: Tracer;
+  /** Called with named intermediate feature maps (features.pool0, features.denseblock1, ...) when set. */
+  tap?: (path: string, x: FeatureMap) => void;
+}
+
+/** One leaf op of a forward pass, as reported to a tracer (for `densenet summary`). */
+export interface TraceEvent {
+  /** module path, e.g. features.denseblock1.denselayer1.conv1 */
+  path: string;
+  kind: string;
+  /** output shape in NCHW order */
+  out: [number, number, number, number];
+  /** multiply-accumulates for the whole batch (conv and linear only, torchvision's convention) */
+  macs: number;
+}
+
+export type Tracer = (e: TraceEvent) => void;
