@@ -1,0 +1,63 @@
+/**
+ * Convolution backward, the reference (what autograd computes for torch.nn.functional.conv2d):
+ *   dx[ci][n][iy][ix] += sum_{co,i,j : iy = oy*s - p + i, ix = ox*s - p + j} w[co][ci][i][j] * dy[co][n][oy][ox]
+ *   dw[co][ci][i][j]   = sum_{n,oy,ox} x[ci][n][oy*s - p + i][ox*s - p + j] * dy[co][n][oy][ox]
+ *   db[co]             = sum_{n,oy,ox} dy[co][n][oy][ox]
+ * dx ACCUMULATES (dense-block inputs collect gradient from every later layer); dw and db are overwritten.
+ * Each element is one gathered float64 sum (dx is conv_transpose2d(dy, w) written as a gather).
+ */
+import type { ConvGeometry, F32 } from '../backend.js';
+import { convDims, expectLength } from '../validate.js';
+import { checkConvArgs } from './conv2d.js';
+
+export function conv2dBackward(g: ConvGeometry, x: F32, w: F32, dy: F32, dx: F32 | null, dw: F32 | null, db: F32 | null): void {
+  const op = 'conv2d backward';
+  checkConvArgs(op, g, x, w);
+  const d = convDims(g);
+  expectLength(op, 'dy', dy, d.y);
+  expectLength(op, 'dx', dx, d.x);
+  expectLength(op, 'dw', dw, d.w);
+  expectLength(op, 'db', db, d.b);
+  const { n, cin, h, w: wid, cout, kh, kw, stride, pad, ho, wo } = g;
+  const X = (ci: number, b: number, iy: number, ix: number): number => ((ci * n + b) * h + iy) * wid + ix;
+  const Y = (co: number, b: number, oy: number, ox: number): number => ((co * n + b) * ho + oy) * wo + ox;
+  const W = (co: number, ci: number, i: number, j: number): number => ((co * cin + ci) * kh + i) * kw + j;
+
+  if (dx !== null) {
+    for (let ci = 0; ci < cin; ci++) for (let b = 0; b < n; b++) for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < wid; ix++) {
+      let s = 0;
+      for (let i = 0; i < kh; i++) {
+        const ty = iy + pad - i; // = oy * stride for the output row that saw this input row through tap i
+        if (ty < 0 || ty % stride !== 0 || ty / stride >= ho) continue;
+        for (let j = 0; j < kw; j++) {
+          const tx = ix + pad - j;
+          if (tx < 0 || tx % stride !== 0 || tx / stride >= wo) continue;
+          for (let co = 0; co < cout; co++) s += w[W(co, ci, i, j)] * dy[Y(co, b, ty / stride, tx / stride)];
+        }
+      }
+      dx[X(ci, b, iy, ix)] += s;
+    }
+  }
+  if (dw !== null) {
+    for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      let s = 0;
+      for (let b = 0; b < n; b++) for (let oy = 0; oy < ho; oy++) {
+        const iy = oy * stride - pad + i;
+        if (iy < 0 || iy >= h) continue;
+        for (let ox = 0; ox < wo; ox++) {
+          const ix = ox * stride - pad + j;
+          if (ix >= 0 && ix < wid) s += x[X(ci, b, iy, ix)] * dy[Y(co, b, oy, ox)];
+        }
+      }
+      dw[W(co, ci, i, j)] = s;
+    }
+  }
+  if (db !== null) {
+    const plane = n * ho * wo;
+    for (let co = 0; co < cout; co++) {
+      let s = 0;
+      for (let i = co * plane; i < (co + 1) * plane; i++) s += dy[i];
+      db[co] = s;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Shared cases for comparing a fast backend with the reference: the geometries DenseNet uses, and `same`,
+ * which runs one call on both backends with identical starting outputs and compares every output.
+ */
+import type { Backend } from '../../src/backend/backend.js';
+import { referenceBackend as ref } from '../../src/backend/reference/index.js';
+import { assertClose } from '../helpers/check.js';
+
+/** [n, cin, h, w, cout, k, stride, pad] */
+export const CONV_CASES: readonly (readonly number[])[] = [
+  [3, 24, 9, 9, 16, 1, 1, 0], [2, 64, 16, 16, 32, 1, 1, 0], [1, 5, 7, 7, 3, 1, 1, 0],
+  [2, 8, 9, 9, 4, 3, 1, 1], [1, 32, 14, 14, 12, 3, 1, 1], [3, 12, 7, 7, 12, 3, 1, 1],
+  [2, 3, 32, 32, 16, 7, 2, 3], [1, 3, 29, 29, 8, 7, 2, 3], [3, 6, 7, 7, 5, 3, 2, 1],
+];
+/** [c, n, h, w, k, stride, pad] */
+export const MAXPOOL_CASES: readonly (readonly number[])[] = [[8, 2, 16, 16, 3, 2, 1], [5, 3, 9, 9, 3, 2, 1], [4, 1, 7, 7, 3, 2, 1]];
+export const AVGPOOL_CASES: readonly (readonly number[])[] = [[8, 2, 8, 8, 2, 2, 0], [6, 1, 9, 9, 2, 2, 0], [5, 3, 7, 7, 2, 2, 0]];
+
+export const convLabel = (c: readonly number[]): string =>
+  `x=[${c[0]},${c[1]},${c[2]},${c[3]}] w=[${c[4]},${c[1]},${c[5]},${c[5]}] stride=${c[6]} pad=${c[7]}`;
+export const poolLabel = (c: readonly number[]): string => `x=[${c[1]},${c[0]},${c[2]},${c[3]}] k=${c[4]} stride=${c[5]} pad=${c[6]}`;
+
+/** Runs fn on the backend and on the reference with identical copies of the outputs, then compares them. */
+export function same(be: Backend, outs: Float32Array[], run: (b: Backend, o: Float32Array[]) => void, label: string, atol = 1e-4, rtol = 1e-4): void {
+  const mine = outs.map((o) => o.slice());
+  const want = outs.map((o) => o.slice());
+  run(be, mine);
+  run(ref, want);
+  mine.forEach((m, i) => assertClose(m, want[i], `${label} output ${i}`, atol, rtol));
+}
+
