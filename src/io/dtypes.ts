@@ -1,0 +1,85 @@
+/**
+ * The element types weights files store (safetensors' names) and their conversion to float32; integers float32
+ * cannot hold exactly are refused. Not a tensor type system: the engine is float32 only.
+ * Layouts: little-endian IEEE 754 binary64/32/16, bfloat16 (top half of binary32), two's complement integers.
+ */
+
+export type DType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+export const ELEMENT_SIZE: Readonly<Record<DType, number>> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+
+export function isDType(s: unknown): s is DType {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ELEMENT_SIZE, s);
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24; // zero and subnormals
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Reads a little-endian int64 as a number, or throws if float32 cannot hold it exactly. */
+function int64ToFloat(dv: DataView, at: number, what: string, index: number): number {
+  const lo = dv.getUint32(at, true);
+  const hi = dv.getInt32(at + 4, true);
+  if (hi >= -0x200000 && hi < 0x200000) {
+    const v = hi * 4294967296 + lo; // exact: |v| < 2^53
+    if (Math.fround(v) === v) return v;
+  } else {
+    const b = dv.getBigInt64(at, true);
+    const f = Math.fround(Number(b));
+    if (Number.isFinite(f) && BigInt(f) === b) return f;
+  }
+  throw new Error(`${what}: int64 value ${dv.getBigInt64(at, true)} at index ${index} does not fit exactly in float32`);
+}
+
+/**
+ * Converts `count` elements of `dtype` starting at bytes[0] to a new Float32Array.
+ * `what` names the tensor or storage in errors (`safetensors: tensor 'x'`).
+ */
+export function toFloat32(bytes: Uint8Array, dtype: DType, count: number, what: string): Float32Array {
+  const need = count * ELEMENT_SIZE[dtype];
+  if (bytes.length < need) throw new Error(`${what}: needs ${need} bytes of ${dtype} but has ${bytes.length}`);
+  const out = new Float32Array(count);
+  if (dtype === 'F32') {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, need)); // copy first: the source may be unaligned
+    return out;
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, need);
+  switch (dtype) {
+    case 'F64': for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true); break;
+    case 'F16': for (let i = 0; i < count; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true)); break;
+    case 'BF16':
+      for (let i = 0; i < count; i++) {
+        u32Scratch[0] = dv.getUint16(2 * i, true) << 16;
+        out[i] = f32Scratch[0];
+      }
+      break;
+    case 'I64': for (let i = 0; i < count; i++) out[i] = int64ToFloat(dv, 8 * i, what, i); break;
+    case 'I32':
+      for (let i = 0; i < count; i++) {
+        const v = dv.getInt32(4 * i, true);
+        if (Math.fround(v) !== v) throw new Error(`${what}: int32 value ${v} at index ${i} does not fit exactly in float32`);
+        out[i] = v;
+      }
+      break;
+    case 'I16': for (let i = 0; i < count; i++) out[i] = dv.getInt16(2 * i, true); break;
+    case 'I8': for (let i = 0; i < count; i++) out[i] = dv.getInt8(i); break;
+    case 'U8': for (let i = 0; i < count; i++) out[i] = bytes[i]; break;
+    case 'BOOL':
+      for (let i = 0; i < count; i++) {
+        if (bytes[i] > 1) throw new Error(`${what}: bool byte ${bytes[i]} at index ${i} is neither 0 nor 1`);
+        out[i] = bytes[i];
+      }
+      break;
+  }
+  return out;
+}

@@ -1,0 +1,254 @@
+/**
+ * Restricted unpickler for torch.save: plain data, OrderedDict, and tensors rebuilt from persistent-id
+ * storages. It executes nothing: the few globals below are interpreted here, any other is refused.
+ * Not a general pickle (no protocol-0 text opcodes, sets or classes). Format: CPython Lib/pickletools.py; torch/_utils.py.
+ */
+import { ELEMENT_SIZE, type DType } from './dtypes.js';
+
+export class PyTuple { constructor(readonly items: PyValue[]) {} }
+/** dict and collections.OrderedDict (insertion-ordered); `attrs` holds BUILD state such as `_metadata`. */
+export class PyDict { readonly map = new Map<PyValue, PyValue>(); attrs: PyValue = null; }
+export class PyGlobal { constructor(readonly module: string, readonly name: string) {} }
+/** A storage named by a persistent id: ('storage', type, key, location, numel[, view_metadata]). */
+export class StorageRef {
+  constructor(readonly dtype: DType, readonly key: string, readonly numel: number,
+    readonly view: { offset: number; numel: number } | null = null) {}
+}
+/** torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, ...), not yet materialised. */
+export class TensorRef {
+  constructor(readonly storage: StorageRef, readonly offset: number, readonly size: number[], readonly stride: number[]) {}
+}
+export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | PyGlobal
+  | StorageRef | TensorRef;
+
+// A Map, not an object literal: 'torch.constructor' must not resolve through Object.prototype.
+const STORAGES = new Map<string, DType>([
+  ['FloatStorage', 'F32'], ['DoubleStorage', 'F64'], ['HalfStorage', 'F16'], ['BFloat16Storage', 'BF16'],
+  ['LongStorage', 'I64'], ['IntStorage', 'I32'], ['ByteStorage', 'U8'], ['BoolStorage', 'BOOL'],
+]);
+const FUNCTIONS = new Set([
+  'collections.OrderedDict', 'torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_parameter', 'torch._utils._rebuild_parameter_with_state',
+]);
+
+function fail(msg: string): never {
+  throw new Error(`pth: ${msg}`);
+}
+
+function typeName(v: PyValue): string {
+  if (v === null) return 'None';
+  if (Array.isArray(v)) return 'list';
+  if (v instanceof Uint8Array) return 'bytes';
+  if (typeof v === 'object') return v.constructor.name;
+  return typeof v;
+}
+
+const isIndex = (v: PyValue): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function indexTuple(v: PyValue, what: string): number[] {
+  const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : null;
+  if (!items || !items.every(isIndex)) fail(`tensor ${what} is not a tuple of non-negative integers`);
+  return items as number[];
+}
+
+function storageFromPid(pid: PyValue): StorageRef {
+  const t = pid instanceof PyTuple ? pid.items : [];
+  const [kind, type, key, , numel, view] = t;
+  if (kind !== 'storage' || (t.length !== 5 && t.length !== 6)) fail('unsupported persistent id (expected a torch storage)');
+  const dtype = type instanceof PyGlobal && type.module === 'torch' ? STORAGES.get(type.name) : undefined;
+  if (!dtype) fail('persistent id names no supported storage type');
+  if (typeof key !== 'string' && typeof key !== 'number') fail('storage key is not a string');
+  if (!isIndex(numel)) fail(`storage '${key}' has an invalid size`);
+  if (view === undefined || view === null) return new StorageRef(dtype, String(key), numel);
+  // Legacy storage views (PyTorch < 0.4): (view_key, offset, view_size) into the root storage.
+  const [, offset, size] = view instanceof PyTuple ? view.items : [];
+  if (!isIndex(offset) || !isIndex(size) || offset + size > numel) fail(`storage '${key}' has an invalid view`);
+  return new StorageRef(dtype, String(key), numel, { offset, numel: size });
+}
+
+function call(f: PyGlobal, args: PyValue[]): PyValue {
+  const name = `${f.module}.${f.name}`;
+  if (name === 'collections.OrderedDict') {
+    const d = new PyDict();
+    const pairs = args[0]; // Python 2 pickles: OrderedDict([[k, v], ...])
+    if (args.length > 1 || (pairs !== undefined && !Array.isArray(pairs))) fail('unsupported OrderedDict arguments');
+    for (const p of pairs ?? []) {
+      const kv = p instanceof PyTuple ? p.items : Array.isArray(p) ? p : [];
+      if (kv.length !== 2) fail('OrderedDict item is not a pair');
+      d.map.set(kv[0], kv[1]);
+    }
+    return d;
+  }
+  if (name === 'torch._utils._rebuild_tensor' || name === 'torch._utils._rebuild_tensor_v2') {
+    const [storage, offset] = args;
+    if (!(storage instanceof StorageRef) || !isIndex(offset)) fail(`${f.name} called without a storage and offset`);
+    return new TensorRef(storage, offset, indexTuple(args[2], 'size'), indexTuple(args[3], 'stride'));
+  }
+  if (name === 'torch._utils._rebuild_parameter' || name === 'torch._utils._rebuild_parameter_with_state') {
+    if (!(args[0] instanceof TensorRef)) fail(`${f.name} called without a tensor`);
+    return args[0];
+  }
+  fail(`refusing to call '${name}'`);
+}
+
+export interface Unpickled { value: PyValue; end: number }
+
+/** Unpickles one pickle starting at `start`; returns the value and the offset just past its STOP. */
+export function unpickle(bytes: Uint8Array, start = 0): Unpickled {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const stack: PyValue[] = [];
+  const marks: number[] = [];
+  const memo = new Map<number, PyValue>();
+  let pos = start;
+  let op = 0;
+  const need = (n: number): number => {
+    if (n < 0 || pos + n > bytes.length) fail(`truncated pickle (opcode 0x${op.toString(16)} needs ${n} bytes at byte ${pos})`);
+    const at = pos;
+    pos += n;
+    return at;
+  };
+  const pop = (): PyValue => {
+    if (stack.length <= (marks.length ? marks[marks.length - 1] : 0)) fail(`corrupt pickle (stack underflow at byte ${pos - 1})`);
+    return stack.pop() as PyValue;
+  };
+  const popMark = (): PyValue[] => {
+    const m = marks.pop();
+    if (m === undefined) fail(`corrupt pickle (no MARK at byte ${pos - 1})`);
+    return stack.splice(m);
+  };
+  const top = (): PyValue => {
+    if (!stack.length) fail(`corrupt pickle (empty stack at byte ${pos - 1})`);
+    return stack[stack.length - 1];
+  };
+  const text = (n: number, enc: 'utf-8' | 'latin1'): string => {
+    const at = need(n);
+    try {
+      return new TextDecoder(enc, { fatal: true }).decode(bytes.subarray(at, at + n));
+    } catch {
+      fail(`corrupt pickle (invalid ${enc} string at byte ${at})`);
+    }
+  };
+  const line = (): string => {
+    const end = bytes.indexOf(0x0a, pos);
+    if (end < 0) fail('truncated pickle (unterminated GLOBAL)');
+    const s = text(end - pos, 'utf-8');
+    pos++; // the newline
+    return s;
+  };
+  const u64 = (): number => {
+    const v = dv.getBigUint64(need(8), true);
+    if (v > BigInt(bytes.length)) fail(`corrupt pickle (length ${v} at byte ${pos - 8} exceeds the data)`);
+    return Number(v);
+  };
+  const long = (n: number): number | bigint => {
+    const at = need(n);
+    let v = 0n;
+    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]);
+    if (n > 0 && bytes[at + n - 1] & 0x80) v -= 1n << BigInt(8 * n);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  const global = (module: string, name: string): PyGlobal => {
+    const qualified = `${module}.${name}`;
+    if (!FUNCTIONS.has(qualified) && !(module === 'torch' && STORAGES.has(name))) {
+      fail(`refusing to load global '${qualified}' (only state_dict contents are allowed)`);
+    }
+    return new PyGlobal(module, name);
+  };
+  const setItems = (d: PyValue, kv: PyValue[]): void => {
+    if (!(d instanceof PyDict) || kv.length % 2) fail(`corrupt pickle (SETITEMS on ${typeName(d)} at byte ${pos - 1})`);
+    for (let i = 0; i < kv.length; i += 2) d.map.set(kv[i], kv[i + 1]);
+  };
+  const append = (l: PyValue, items: PyValue[]): void => {
+    if (!Array.isArray(l)) fail(`corrupt pickle (APPEND to ${typeName(l)} at byte ${pos - 1})`);
+    for (const v of items) l.push(v);
+  };
+
+  for (;;) {
+    op = bytes[need(1)];
+    switch (op) {
+      case 0x80: if (bytes[need(1)] > 5) fail(`unsupported pickle protocol ${bytes[pos - 1]}`); break; // PROTO
+      case 0x95: u64(); break; // FRAME: only a read-ahead hint
+      case 0x2e: { // STOP
+        if (stack.length !== 1 || marks.length) fail(`corrupt pickle (STOP with ${stack.length} values on the stack)`);
+        return { value: stack[0], end: pos };
+      }
+      case 0x28: marks.push(stack.length); break; // MARK
+      case 0x30: pop(); break; // POP
+      case 0x31: popMark(); break; // POP_MARK
+      case 0x32: stack.push(top()); break; // DUP
+      case 0x4e: stack.push(null); break; // NONE
+      case 0x88: stack.push(true); break; // NEWTRUE
+      case 0x89: stack.push(false); break; // NEWFALSE
+      case 0x4a: stack.push(dv.getInt32(need(4), true)); break; // BININT
+      case 0x4b: stack.push(bytes[need(1)]); break; // BININT1
+      case 0x4d: stack.push(dv.getUint16(need(2), true)); break; // BININT2
+      case 0x8a: stack.push(long(bytes[need(1)])); break; // LONG1
+      case 0x8b: { const n = dv.getInt32(need(4), true); if (n < 0 || n > 64) fail('unsupported LONG4 size'); stack.push(long(n)); break; }
+      case 0x47: stack.push(dv.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
+      case 0x58: stack.push(text(dv.getUint32(need(4), true), 'utf-8')); break; // BINUNICODE
+      case 0x8c: stack.push(text(bytes[need(1)], 'utf-8')); break; // SHORT_BINUNICODE
+      case 0x8d: stack.push(text(u64(), 'utf-8')); break; // BINUNICODE8
+      case 0x54: stack.push(text(dv.getInt32(need(4), true), 'latin1')); break; // BINSTRING (Python 2 str)
+      case 0x55: stack.push(text(bytes[need(1)], 'latin1')); break; // SHORT_BINSTRING
+      case 0x42: case 0x43: case 0x8e: { // BINBYTES, SHORT_BINBYTES, BINBYTES8
+        const n = op === 0x42 ? dv.getUint32(need(4), true) : op === 0x43 ? bytes[need(1)] : u64();
+        const at = need(n);
+        stack.push(bytes.slice(at, at + n));
+        break;
+      }
+      case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
+      case 0x5d: stack.push([]); break; // EMPTY_LIST
+      case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
+      case 0x64: { const d = new PyDict(); setItems(d, popMark()); stack.push(d); break; } // DICT
+      case 0x6c: stack.push(popMark()); break; // LIST
+      case 0x74: stack.push(new PyTuple(popMark())); break; // TUPLE
+      case 0x85: stack.push(new PyTuple([pop()])); break; // TUPLE1
+      case 0x86: { const b = pop(); stack.push(new PyTuple([pop(), b])); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); stack.push(new PyTuple([pop(), b, c])); break; } // TUPLE3
+      case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
+      case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
+      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
+      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
+      case 0x71: memo.set(bytes[need(1)], top()); break; // BINPUT
+      case 0x72: memo.set(dv.getUint32(need(4), true), top()); break; // LONG_BINPUT
+      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
+      case 0x68: case 0x6a: { // BINGET, LONG_BINGET
+        const k = op === 0x68 ? bytes[need(1)] : dv.getUint32(need(4), true);
+        if (!memo.has(k)) fail(`corrupt pickle (memo ${k} is unset at byte ${pos})`);
+        stack.push(memo.get(k) as PyValue);
+        break;
+      }
+      case 0x63: { const module = line(); stack.push(global(module, line())); break; } // GLOBAL
+      case 0x93: { // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') fail('corrupt pickle (STACK_GLOBAL needs two strings)');
+        stack.push(global(module, name));
+        break;
+      }
+      case 0x51: stack.push(storageFromPid(pop())); break; // BINPERSID
+      case 0x52: case 0x81: { // REDUCE f(*args), NEWOBJ cls.__new__(cls, *args)
+        const args = pop();
+        const f = pop();
+        if (!(f instanceof PyGlobal) || !(args instanceof PyTuple)) fail(`corrupt pickle (call of ${typeName(f)} at byte ${pos - 1})`);
+        if (op === 0x81 && `${f.module}.${f.name}` !== 'collections.OrderedDict') fail(`refusing to instantiate '${f.module}.${f.name}'`);
+        stack.push(call(f, args.items));
+        break;
+      }
+      case 0x62: { // BUILD: only dict attributes (a state_dict's `_metadata`) are accepted
+        const state = pop();
+        const obj = top();
+        if (!(obj instanceof PyDict)) fail(`refusing to BUILD a ${typeName(obj)}`);
+        obj.attrs = state;
+        break;
+      }
+      default:
+        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${pos - 1}`);
+    }
+  }
+}
+
+/** Bytes a storage occupies in the file. */
+export function storageBytes(s: StorageRef): number {
+  return s.numel * ELEMENT_SIZE[s.dtype];
+}
