@@ -1,116 +1,26 @@
 /**
- * DenseNet (Huang, Liu, van der Maaten, Weinberger, "Densely Connected Convolutional Networks", CVPR 2017).
- * One general model with the paper's options; parameter names are torchvision's so its weights load as they are.
- * Feature maps are channel-major inside (backend.ts): a dense block is one buffer that each layer appends k rows
- * to, so the concatenation of Eq. 2 is free. Speed belongs to the engine, not to this file.
+ * DenseNet (Huang, Liu, van der Maaten, Weinberger, "Densely Connected Convolutional Networks", CVPR 2017):
+ * a stem, dense blocks joined by transitions, BN-ReLU, global average pooling and a linear classifier. One
+ * general model with the paper's options; parameter names are torchvision's, so its weights load as they are.
+ * Feature maps are channel-major inside (backend.ts); the public API is NCHW. Speed belongs to the engine.
  */
 import type { Backend } from '../backend/backend.js';
-import { nchwToCnhw } from '../tensor/layout.js';
-import { Rng } from '../tensor/rng.js';
-import { Tensor, shapeStr, type Shape } from '../tensor/tensor.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
-import { channels, featureMap, Workspace, type Context, type FeatureMap, type Tracer } from '../nn/context.js';
+import { backwardOps, channels, featureMap, kept, Workspace, type Context, type FeatureMap, type Tracer } from '../nn/context.js';
 import { Conv2d } from '../nn/conv.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
-import { AvgPool2d, Dropout, MaxPool2d, ReLU } from '../nn/pool.js';
+import { MaxPool2d, ReLU } from '../nn/pool.js';
+import { cnhwToNchw, nchwToCnhw } from '../tensor/layout.js';
+import { Rng } from '../tensor/rng.js';
+import { Tensor, shapeStr, type Shape } from '../tensor/tensor.js';
 import { type DenseNetConfig, resolveConfig } from './config.js';
+import { DenseBlock, Transition } from './dense-block.js';
 
-/**
- * H_l, the composite function of layer l (Sec. 3): BN-ReLU-Conv3x3(k), or with the bottleneck of DenseNet-B
- * BN-ReLU-Conv1x1(bnSize*k)-BN-ReLU-Conv3x3(k). Reads all l preceding feature maps, adds k new ones.
- */
-export class DenseLayer extends Module {
-  readonly norm1: BatchNorm2d;
-  readonly relu1: ReLU;
-  readonly conv1: Conv2d;
-  readonly norm2: BatchNorm2d | null = null;
-  readonly relu2: ReLU | null = null;
-  readonly conv2: Conv2d | null = null;
-  readonly drop: Dropout;
+export { DenseLayer } from './dense-layer.js';
+export { DenseBlock, Transition } from './dense-block.js';
 
-  constructor(readonly inChannels: number, readonly growthRate: number, bottleneck: boolean, bnSize: number, dropRate: number, rng: Rng | null) {
-    super();
-    const width = bottleneck ? bnSize * growthRate : growthRate;
-    this.norm1 = this.add('norm1', new BatchNorm2d(inChannels));
-    this.relu1 = this.add('relu1', new ReLU());
-    this.conv1 = this.add('conv1', bottleneck ? new Conv2d(inChannels, width, 1, rng) : new Conv2d(inChannels, width, 3, rng, { padding: 1 }));
-    if (bottleneck) {
-      this.norm2 = this.add('norm2', new BatchNorm2d(width));
-      this.relu2 = this.add('relu2', new ReLU());
-      this.conv2 = this.add('conv2', new Conv2d(width, growthRate, 3, rng, { padding: 1 }));
-    }
-    // torchvision drops the k new features only (F.dropout after conv2, no module of its own)
-    this.drop = new Dropout(dropRate);
-  }
-
-  /** x_l = H_l([x_0, ..., x_{l-1}]): reads `inputs` [C_in][N][H][W], writes k channels into `out`. */
-  forward(ctx: Context, inputs: FeatureMap, out: FeatureMap): void {
-    const { n, h, w } = inputs;
-    const act = this.norm1.forward(ctx, inputs, true, ctx.ws.get('bnrelu', inputs.c * n * h * w));
-    if (this.conv2 === null) {
-      this.drop.forward(ctx, this.conv1.forward(ctx, act, out.data));
-      return;
-    }
-    const mid = this.conv1.forward(ctx, act, ctx.ws.get('bottleneck', this.conv1.outChannels * n * h * w));
-    this.norm2!.forward(ctx, mid, true, mid.data);
-    this.drop.forward(ctx, this.conv2.forward(ctx, mid, out.data));
-  }
-}
-
-/** A dense block (Eq. 2): layer l sees the concatenation of the block input and every earlier layer's output. */
-export class DenseBlock extends Module {
-  readonly layers: DenseLayer[] = [];
-  readonly outChannels: number;
-
-  constructor(readonly inChannels: number, numLayers: number, readonly growthRate: number, bottleneck: boolean, bnSize: number, dropRate: number, rng: Rng | null) {
-    super();
-    for (let i = 0; i < numLayers; i++) {
-      this.layers.push(this.add(`denselayer${i + 1}`, new DenseLayer(inChannels + i * growthRate, growthRate, bottleneck, bnSize, dropRate, rng)));
-    }
-    this.outChannels = inChannels + numLayers * growthRate;
-  }
-
-  /** The block's buffer: [C_in + L*k][N][H][W]; whoever produces the block input writes its first C_in rows. */
-  buffer(ctx: Context, slot: string, n: number, h: number, w: number): FeatureMap {
-    return featureMap(ctx.ws.get(slot, this.outChannels * n * h * w), this.outChannels, n, h, w);
-  }
-
-  /** Runs every layer in place: layer l appends its k rows after the l*k rows before it. No copies. */
-  forward(ctx: Context, buf: FeatureMap): FeatureMap {
-    let c = this.inChannels;
-    for (const layer of this.layers) {
-      layer.forward(ctx, channels(buf, 0, c), channels(buf, c, this.growthRate));
-      c += this.growthRate;
-    }
-    ctx.trace?.({ path: this.path, kind: 'DenseBlock', out: [buf.n, buf.c, buf.h, buf.w], macs: 0 });
-    return buf;
-  }
-}
-
-/** Transition layer (Sec. 3, "Pooling layers"; DenseNet-C): BN-ReLU-Conv1x1(floor(theta*C))-AvgPool 2x2. */
-export class Transition extends Module {
-  readonly norm: BatchNorm2d;
-  readonly relu: ReLU;
-  readonly conv: Conv2d;
-  readonly pool: AvgPool2d;
-
-  constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng | null) {
-    super();
-    this.norm = this.add('norm', new BatchNorm2d(inChannels));
-    this.relu = this.add('relu', new ReLU());
-    this.conv = this.add('conv', new Conv2d(inChannels, outChannels, 1, rng));
-    this.pool = this.add('pool', new AvgPool2d(2, 2));
-  }
-
-  forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
-    const act = this.norm.forward(ctx, x, true, ctx.ws.get('bnrelu', x.c * x.n * x.h * x.w));
-    const y = this.conv.forward(ctx, act, ctx.ws.get('bottleneck', this.outChannels * x.n * x.h * x.w));
-    return this.pool.forward(ctx, y, out);
-  }
-}
-
-/** The stem before the first block: ImageNet 7x7/2 conv, BN-ReLU, 3x3/2 max pool; CIFAR one 3x3 conv. */
+/** `features`: the stem (ImageNet: 7x7/2 conv, BN-ReLU, 3x3/2 max pool; CIFAR: one 3x3 conv), blocks, norm5. */
 export class Features extends Module {
   readonly conv0: Conv2d;
   readonly norm0: BatchNorm2d | null = null;
@@ -149,35 +59,100 @@ export class Features extends Module {
     return this.norm5.numFeatures;
   }
 
-  /** x: [C_in][N][H][W] -> ReLU(norm5(...)): [C_out][N][H/32][W/32] (ImageNet stem) or [H/4] (CIFAR). */
+  /**
+   * Block i's buffer. Inference alternates two slots (a transition reads one and writes the other); training
+   * keeps every block, since backward reads them all.
+   */
+  private blockBuffer(ctx: Context, i: number, n: number, h: number, w: number): FeatureMap {
+    return this.blocks[i].buffer(ctx, kept(ctx, `${this.blocks[i].path}.buf`, i % 2 === 0 ? 'blockA' : 'blockB'), n, h, w);
+  }
+
+  /** x: [C_in][N][H][W] -> ReLU(norm5(...)) [C][N][H'][W'] (torchvision's F.relu after norm5, fused). */
   forward(ctx: Context, x: FeatureMap): FeatureMap {
-    const { n } = x;
-    const slots = ['blockA', 'blockB'];
-    let y: FeatureMap;
-    // stem: its last op writes straight into the first block's buffer
-    if (this.pool0 !== null) {
-      const c0 = this.conv0.forward(ctx, x, ctx.ws.get('stem', this.conv0.outChannels * n * x.h * x.w));
-      this.norm0!.forward(ctx, c0, true, c0.data);
-      const h = Math.floor((c0.h - 1) / 2) + 1;
-      const w = Math.floor((c0.w - 1) / 2) + 1;
-      y = this.pool0.forward(ctx, c0, this.blocks[0].buffer(ctx, slots[0], n, h, w).data);
-    } else {
-      y = this.conv0.forward(ctx, x, this.blocks[0].buffer(ctx, slots[0], n, x.h, x.w).data);
-    }
-    ctx.tap?.(this.pool0 !== null ? 'features.pool0' : 'features.conv0', y);
-    let buf = this.blocks[0].buffer(ctx, slots[0], n, y.h, y.w);
+    let buf = this.stemForward(ctx, x);
     for (let i = 0; i < this.blocks.length; i++) {
-      buf = this.blocks[i].forward(ctx, buf);
+      this.blocks[i].forward(ctx, buf);
       ctx.tap?.(this.blocks[i].path, buf);
       if (i === this.transitions.length) break;
-      const t = this.transitions[i];
-      const next = this.blocks[i + 1].buffer(ctx, slots[(i + 1) % 2], n, Math.floor(buf.h / 2), Math.floor(buf.w / 2));
-      const pooled = t.forward(ctx, buf, next.data);
-      ctx.tap?.(t.path, pooled);
+      const next = this.blockBuffer(ctx, i + 1, x.n, Math.floor(buf.h / 2), Math.floor(buf.w / 2));
+      const pooled = this.transitions[i].forward(ctx, buf, next.data);
+      ctx.tap?.(this.transitions[i].path, pooled); // (a tap?.() call skips evaluating its arguments when unset)
       buf = next;
     }
-    // torchvision applies F.relu after features.norm5; we fuse it
-    return this.norm5.forward(ctx, buf, true, ctx.ws.get('norm5', buf.c * n * buf.h * buf.w));
+    const out = this.norm5.forward(ctx, buf, true, ctx.ws.get('norm5', buf.c * buf.n * buf.h * buf.w));
+    ctx.tap?.('features.norm5', out);
+    return out;
+  }
+
+  /** The stem; its last op writes straight into the first block's buffer. Returns that buffer. */
+  private stemForward(ctx: Context, x: FeatureMap): FeatureMap {
+    const c0 = this.conv0.outChannels;
+    if (this.pool0 === null) {
+      const buf = this.blockBuffer(ctx, 0, x.n, x.h, x.w);
+      const y = this.conv0.forward(ctx, x, buf.data);
+      ctx.tap?.('features.conv0', y);
+      return buf;
+    }
+    const h = Math.floor((x.h - 1) / 2) + 1; // 7x7/2 pad 3
+    const w = Math.floor((x.w - 1) / 2) + 1;
+    const y = this.conv0.forward(ctx, x, ctx.ws.get(kept(ctx, 'features.conv0.out', 'stem'), c0 * x.n * h * w));
+    const act = this.norm0!.forward(ctx, y, true, ctx.training ? ctx.ws.get('features.norm0.out', y.data.length) : y.data);
+    const buf = this.blockBuffer(ctx, 0, x.n, Math.floor((h - 1) / 2) + 1, Math.floor((w - 1) / 2) + 1);
+    const pooled = this.pool0.forward(ctx, act, buf.data);
+    ctx.tap?.('features.pool0', pooled);
+    return buf;
+  }
+
+  /**
+   * Backward of the last training forward. dOut: gradient of the returned features; dx (input gradient,
+   * accumulated) may be null. Block gradients alternate two zeroed buffers, each as large as its block.
+   */
+  backward(ctx: Context, x: FeatureMap, dOut: FeatureMap, dx: FeatureMap | null): void {
+    const bufs = this.blockSizes(x.h, x.w).map(([h, w], i) => this.blockBuffer(ctx, i, x.n, h, w));
+    const gradOf = (i: number): FeatureMap => ({ ...bufs[i], data: ctx.ws.zeros(i % 2 === 0 ? 'grad.blockA' : 'grad.blockB', bufs[i].data.length) });
+    const last = this.blocks.length - 1;
+    let grad = gradOf(last);
+    this.norm5.backward(ctx, bufs[last], true, dOut, grad);
+    for (let i = last; i >= 0; i--) {
+      this.blocks[i].backward(ctx, bufs[i], grad);
+      if (i === 0) break;
+      const prev = gradOf(i - 1);
+      this.transitions[i - 1].backward(ctx, bufs[i - 1], channels(grad, 0, this.blocks[i].inChannels), prev);
+      grad = prev;
+    }
+    this.stemBackward(ctx, x, channels(grad, 0, this.conv0.outChannels), dx);
+  }
+
+  /** [H, W] of each dense block for an h x w input: the ImageNet stem divides by 4, each transition floors /2. */
+  blockSizes(h: number, w: number): [number, number][] {
+    if (this.pool0 !== null) {
+      h = Math.floor((Math.floor((h - 1) / 2) + 1 - 1) / 2) + 1;
+      w = Math.floor((Math.floor((w - 1) / 2) + 1 - 1) / 2) + 1;
+    }
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.blocks.length; i++) {
+      out.push([h, w]);
+      h = Math.floor(h / 2);
+      w = Math.floor(w / 2);
+    }
+    return out;
+  }
+
+  private stemBackward(ctx: Context, x: FeatureMap, dStem: FeatureMap, dx: FeatureMap | null): void {
+    if (this.pool0 === null) {
+      this.conv0.backward(ctx, x, dStem, dx);
+      return;
+    }
+    const h = Math.floor((x.h - 1) / 2) + 1;
+    const w = Math.floor((x.w - 1) / 2) + 1;
+    const size = this.conv0.outChannels * x.n * h * w;
+    const y = featureMap(ctx.ws.get('features.conv0.out', size), this.conv0.outChannels, x.n, h, w);
+    const act = { ...y, data: ctx.ws.get('features.norm0.out', size) };
+    const dAct = { ...y, data: ctx.ws.get('grad.stem.act', size) };
+    this.pool0.backward(ctx, act, dStem, dAct);
+    const dY = { ...y, data: ctx.ws.zeros('grad.stem.conv0', size) };
+    this.norm0!.backward(ctx, y, true, dAct, dY);
+    this.conv0.backward(ctx, x, dY, dx);
   }
 }
 
@@ -186,13 +161,30 @@ export interface ForwardHooks {
   tap?: (path: string, x: FeatureMap) => void;
 }
 
+export interface TrainOptions {
+  /** Recompute BN-ReLU outputs in backward instead of storing them (default true; same numbers). */
+  memoryEfficient?: boolean;
+  /** Also return the gradient of the loss with respect to the input, NCHW. */
+  inputGrad?: boolean;
+}
+
+export interface StepResult {
+  /** mean cross-entropy over the batch */
+  loss: number;
+  logits: Tensor;
+  /** samples whose arg-max logit is the label */
+  correct: number;
+  inputGrad?: Tensor;
+}
+
 /** DenseNet: features, global average pooling, linear classifier. */
 export class DenseNet extends Module {
   readonly config: DenseNetConfig;
   readonly features: Features;
   readonly classifier: Linear;
   private readonly ws = new Workspace();
-  private readonly rng: Rng;
+  /** drives dropout; its state is part of a checkpoint */
+  readonly rng: Rng;
 
   /**
    * Builds the model and initialises it as torchvision does, seeded. `init: false` leaves weights at zero
@@ -207,22 +199,73 @@ export class DenseNet extends Module {
     this.classifier = this.add('classifier', new Linear(this.features.outChannels, this.config.numClasses, init));
   }
 
-  /** x: [N, C, H, W] -> logits [N, numClasses] (PyTorch's layout at the API; channel-major inside). */
+  /** x: [N, C, H, W] -> logits [N, numClasses], in the current mode (eval: running statistics). */
   forward(x: Tensor, backend: Backend, hooks: ForwardHooks = {}): Tensor {
-    const [n, c, h, w] = this.checkInput(x.shape);
-    const input = featureMap(nchwToCnhw(x.data, n, c, h, w), c, n, h, w);
-    const ctx: Context = { backend, training: this.training, ws: this.ws, rng: this.rng, ...hooks };
-    const logits = new Float32Array(n * this.config.numClasses);
+    const input = this.input(x);
+    const ctx = this.context(backend, true, hooks);
+    const logits = new Float32Array(input.n * this.config.numClasses);
     this.forwardCNHW(ctx, input, logits);
-    return new Tensor(logits, [n, this.config.numClasses]);
+    return new Tensor(logits, [input.n, this.config.numClasses]);
   }
 
-  /** Bytes the engine holds for intermediate feature maps (grows to the largest input seen, then reused). */
+  /**
+   * One training step's forward and backward: mean cross-entropy of the logits against `labels`, and every
+   * parameter's gradient (in `param.grad`, overwritten). The model must be in training mode.
+   */
+  lossAndGrad(x: Tensor, labels: Int32Array, backend: Backend, opts: TrainOptions = {}): StepResult {
+    if (!this.training) throw new Error('lossAndGrad: the model is in eval mode; call model.train() first');
+    const input = this.input(x);
+    const { n } = input;
+    const k = this.config.numClasses;
+    if (labels.length !== n) throw new Error(`lossAndGrad: ${labels.length} labels for a batch of ${n}`);
+    const ctx = this.context(backend, opts.memoryEfficient ?? true, {});
+    const logits = new Float32Array(n * k);
+    this.forwardCNHW(ctx, input, logits);
+
+    const dLogits = this.ws.get('grad.logits', n * k);
+    const loss = backwardOps(ctx).softmaxCrossEntropy(n, k, logits, labels, dLogits);
+    const c = this.features.outChannels;
+    const pooled = this.ws.get('pooled', n * c);
+    const dPooled = this.ws.get('grad.pooled', n * c);
+    this.classifier.backward(ctx, n, pooled, dLogits, dPooled);
+    const [fh, fw] = this.features.blockSizes(input.h, input.w).at(-1)!;
+    const f = { h: fh, w: fw };
+    const dFeat = featureMap(this.ws.get('grad.features', c * n * f.h * f.w), c, n, f.h, f.w);
+    backwardOps(ctx).globalAvgPool(c, n, f.h * f.w, dPooled, dFeat.data);
+    const dx = opts.inputGrad ? { ...input, data: new Float32Array(input.data.length) } : null;
+    this.features.backward(ctx, input, dFeat, dx);
+
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
+      if (best === labels[i]) correct++;
+    }
+    const result: StepResult = { loss, logits: new Tensor(logits, [n, k]), correct };
+    if (dx !== null) result.inputGrad = new Tensor(cnhwToNchw(dx.data, n, input.c, input.h, input.w), x.shape);
+    return result;
+  }
+
+  /** x: [C][N][H][W] (channel-major) -> logits [N][numClasses] written into `out`. */
+  forwardCNHW(ctx: Context, x: FeatureMap, out: Float32Array): Float32Array {
+    const f = this.features.forward(ctx, x);
+    const pooled = ctx.ws.get('pooled', f.n * f.c);
+    ctx.backend.globalAvgPool(f.c, f.n, f.h * f.w, f.data, pooled);
+    ctx.trace?.({ path: 'features.pool', kind: 'GlobalAvgPool', out: [f.n, f.c, 1, 1], macs: 0 });
+    return this.classifier.forward(ctx, f.n, pooled, out);
+  }
+
+  /** Bytes the engine holds for intermediate feature maps and gradients (grown once, then reused). */
   workspaceBytes(): number {
     return 4 * this.ws.floats();
   }
 
-  /** Validates an NCHW input against the model: rank, channels, and a size every downsampling step can take. */
+  /** Releases the workspace (it regrows on the next forward). */
+  releaseWorkspace(): void {
+    this.ws.clear();
+  }
+
+  /** Validates an NCHW input shape: rank, channels, and a size every downsampling step can take. */
   checkInput(shape: Shape): [number, number, number, number] {
     if (shape.length !== 4) throw new Error(`densenet: input must be [N, C, H, W], got ${shapeStr(shape)}`);
     const [n, c, h, w] = shape;
@@ -237,25 +280,19 @@ export class DenseNet extends Module {
 
   /** Smallest H (= W) for which every transition still has a 2x2 window to pool. */
   minInputSize(): number {
-    const downsamples = this.features.transitions.length;
-    for (let s = 1; ; s++) {
-      let h = s;
-      if (this.config.stem === 'imagenet') h = Math.floor((Math.floor((h - 1) / 2) + 1 - 1) / 2) + 1;
-      let ok = true;
-      for (let t = 0; t < downsamples; t++) {
-        if (h < 2) ok = false;
-        h = Math.floor(h / 2);
-      }
-      if (ok) return s;
-    }
+    let s = 1;
+    while (this.features.blockSizes(s, s).some(([h]) => h < 1)) s++;
+    return s;
   }
 
-  /** x: [C][N][H][W] (channel-major) -> logits [N][numClasses] written into `out`. */
-  forwardCNHW(ctx: Context, x: FeatureMap, out: Float32Array): Float32Array {
-    const f = this.features.forward(ctx, x);
-    const pooled = ctx.ws.get('pooled', f.n * f.c);
-    ctx.backend.globalAvgPool(f.c, f.n, f.h * f.w, f.data, pooled);
-    ctx.trace?.({ path: 'features.pool', kind: 'GlobalAvgPool', out: [f.n, f.c, 1, 1], macs: 0 });
-    return this.classifier.forward(ctx, f.n, pooled, out);
+  private input(x: Tensor): FeatureMap {
+    const [n, c, h, w] = this.checkInput(x.shape);
+    const data = this.ws.get('input', n * c * h * w);
+    data.set(nchwToCnhw(x.data, n, c, h, w));
+    return featureMap(data, c, n, h, w);
+  }
+
+  private context(backend: Backend, memoryEfficient: boolean, hooks: ForwardHooks): Context {
+    return { backend, training: this.training, memoryEfficient, ws: this.ws, rng: this.rng, ...hooks };
   }
 }

@@ -4,12 +4,13 @@
  * DenseNet composite function. Inference folds the statistics into one per-channel scale and shift.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { featureMap, type Context, type FeatureMap } from './context.js';
+import { backwardOps, featureMap, type Context, type FeatureMap } from './context.js';
 import { Module } from './module.js';
+import { Parameter } from './parameter.js';
 
 export class BatchNorm2d extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
+  readonly weight: Parameter;
+  readonly bias: Parameter;
   readonly runningMean: Tensor;
   readonly runningVar: Tensor;
   readonly numBatchesTracked: Tensor;
@@ -20,6 +21,7 @@ export class BatchNorm2d extends Module {
   private readonly shift: Float32Array;
   private readonly batchMean: Float32Array;
   private readonly batchVar: Float32Array;
+  private readonly invStd: Float32Array;
 
   constructor(readonly numFeatures: number) {
     super();
@@ -32,6 +34,7 @@ export class BatchNorm2d extends Module {
     this.shift = new Float32Array(numFeatures);
     this.batchMean = new Float32Array(numFeatures);
     this.batchVar = new Float32Array(numFeatures);
+    this.invStd = new Float32Array(numFeatures);
   }
 
   /** y = BN(x) (then ReLU if `relu`), written into `out`; x, y: [C][N][H][W]. `out` may be x.data. */
@@ -59,13 +62,31 @@ export class BatchNorm2d extends Module {
     const g = this.weight.data;
     const b = this.bias.data;
     for (let i = 0; i < c; i++) {
-      const sc = g[i] / Math.sqrt(variance[i] + this.eps);
-      this.scale[i] = sc;
-      this.shift[i] = b[i] - mean[i] * sc;
+      const is = 1 / Math.sqrt(variance[i] + this.eps);
+      this.invStd[i] = is;
+      this.scale[i] = g[i] * is;
+      this.shift[i] = b[i] - mean[i] * g[i] * is;
     }
-    const y = featureMap(out, c, x.n, x.h, x.w);
-    ctx.backend.scaleShift(c, s, x.data, this.scale, this.shift, relu, y.data);
     ctx.trace?.({ path: this.path, kind: relu ? 'BatchNorm2d+ReLU' : 'BatchNorm2d', out: [x.n, c, x.h, x.w], macs: 0 });
+    return this.recompute(ctx, x, relu, out);
+  }
+
+  /**
+   * Applies the normalisation of the last forward again (same statistics, running stats untouched): the
+   * memory-efficient backward recomputes BN-ReLU outputs instead of storing them (Pleiss et al. 2017).
+   */
+  recompute(ctx: Context, x: FeatureMap, relu: boolean, out: Float32Array): FeatureMap {
+    const y = featureMap(out, this.numFeatures, x.n, x.h, x.w);
+    ctx.backend.scaleShift(this.numFeatures, x.n * x.h * x.w, x.data, this.scale, this.shift, relu, y.data);
     return y;
+  }
+
+  /**
+   * Backward of the last training forward (batch statistics): weight.grad and bias.grad overwritten, dx
+   * ACCUMULATES. x is the forward input; with `relu` the mask is recomputed from x.
+   */
+  backward(ctx: Context, x: FeatureMap, relu: boolean, dy: FeatureMap, dx: FeatureMap): void {
+    backwardOps(ctx).batchNorm(this.numFeatures, x.n * x.h * x.w, x.data, this.batchMean, this.invStd,
+      this.weight.data, this.bias.data, relu, dy.data, dx.data, this.weight.grad, this.bias.grad);
   }
 }

@@ -3,7 +3,7 @@
  * owns every intermediate buffer. Feature maps here are channel-major [C][N][H][W] (see backend.ts); the
  * public API converts NCHW at the edges (src/models/run.ts).
  */
-import type { Backend } from '../backend/backend.js';
+import type { Backend, BackwardOps } from '../backend/backend.js';
 import type { Rng } from '../tensor/rng.js';
 
 /** A channel-major feature map: `data` holds [c][n][h][w] (a view, often rows of a larger block buffer). */
@@ -44,6 +44,11 @@ export class Workspace {
     return buf.subarray(0, size);
   }
 
+  /** Like get, zero-filled (for gradients that are accumulated into). */
+  zeros(slot: string, size: number): Float32Array {
+    return this.get(slot, size).fill(0);
+  }
+
   /** Total floats held, for memory reports. */
   floats(): number {
     let n = 0;
@@ -59,6 +64,11 @@ export class Workspace {
 export interface Context {
   backend: Backend;
   training: boolean;
+  /**
+   * Training only: recompute BN-ReLU outputs in the backward pass instead of keeping one per layer, so memory
+   * grows linearly with depth (Pleiss et al. 2017). Same numbers either way.
+   */
+  memoryEfficient: boolean;
   ws: Workspace;
   rng: Rng;
   /** Called by every leaf op when set (summary, MAC counting). */
@@ -79,3 +89,23 @@ export interface TraceEvent {
 }
 
 export type Tracer = (e: TraceEvent) => void;
+
+/** The backend's backward ops, or an error saying this backend can only run inference. */
+export function backwardOps(ctx: Context): BackwardOps {
+  const b = ctx.backend.backward;
+  if (b === undefined) throw new Error(`the ${ctx.backend.name} backend has no backward ops yet; train with --backend reference`);
+  return b;
+}
+
+/**
+ * Workspace slot for a tensor the backward pass reads: unique to `path` while training (it must survive until
+ * backward), the shared scratch `shared` otherwise.
+ */
+export function kept(ctx: Context, path: string, shared: string): string {
+  return ctx.training ? path : shared;
+}
+
+/** Slot for a tensor the memory-efficient mode recomputes: unique to `path` only in naive training. */
+export function keptIfNaive(ctx: Context, path: string, shared: string): string {
+  return ctx.training && !ctx.memoryEfficient ? path : shared;
+}

@@ -5,9 +5,10 @@
 import { convGeometry } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
-import { featureMap, type Context, type FeatureMap } from './context.js';
+import { backwardOps, featureMap, type Context, type FeatureMap } from './context.js';
 import { kaimingNormal } from './init.js';
 import { Module } from './module.js';
+import { Parameter } from './parameter.js';
 
 export interface Conv2dOptions {
   stride?: number;
@@ -16,8 +17,8 @@ export interface Conv2dOptions {
 }
 
 export class Conv2d extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
   readonly stride: number;
   readonly padding: number;
 
@@ -43,5 +44,14 @@ export class Conv2d extends Module {
     ctx.backend.conv2d(g, x.data, this.weight.data, this.bias?.data ?? null, y.data);
     ctx.trace?.({ path: this.path, kind: `Conv2d ${this.kernel}x${this.kernel}/${this.stride}`, out: [g.n, g.cout, g.ho, g.wo], macs: g.n * g.cout * g.ho * g.wo * g.cin * g.kh * g.kw });
     return y;
+  }
+
+  /**
+   * Backward: weight.grad (and bias.grad) overwritten; dx, if given, ACCUMULATES the input gradient.
+   * x is the forward input (the caller keeps or recomputes it), dy: [Cout][N][Ho][Wo].
+   */
+  backward(ctx: Context, x: FeatureMap, dy: FeatureMap, dx: FeatureMap | null): void {
+    const g = convGeometry(x.n, x.c, x.h, x.w, this.outChannels, this.kernel, this.stride, this.padding);
+    backwardOps(ctx).conv2d(g, x.data, this.weight.data, dy.data, dx?.data ?? null, this.weight.grad, this.bias?.grad ?? null);
   }
 }

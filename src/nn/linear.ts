@@ -1,13 +1,14 @@
 /** Linear layer y = x W^T + b with PyTorch's layout (weight [out][in]) and default init. Rows are samples. */
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
-import type { Context } from './context.js';
+import { backwardOps, type Context } from './context.js';
 import { uniform } from './init.js';
 import { Module } from './module.js';
+import { Parameter } from './parameter.js';
 
 export class Linear extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
+  readonly weight: Parameter;
+  readonly bias: Parameter;
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng | null) {
     super();
@@ -26,5 +27,10 @@ export class Linear extends Module {
     ctx.backend.linear(n, this.inFeatures, this.outFeatures, x, this.weight.data, this.bias.data, y);
     ctx.trace?.({ path: this.path, kind: 'Linear', out: [n, this.outFeatures, 1, 1], macs: n * this.inFeatures * this.outFeatures });
     return y;
+  }
+
+  /** Backward: weight.grad and bias.grad overwritten; dx [n][in] overwritten when given. */
+  backward(ctx: Context, n: number, x: Float32Array, dy: Float32Array, dx: Float32Array | null): void {
+    backwardOps(ctx).linear(n, this.inFeatures, this.outFeatures, x, this.weight.data, dy, dx, this.weight.grad, this.bias.grad);
   }
 }

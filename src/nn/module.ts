@@ -3,11 +3,13 @@
  * PyTorch's naming and state_dict order (own parameters, own buffers, then children), so torchvision
  * weights load by name. Not autograd: forward passes are explicit per layer (src/nn/*.ts).
  */
-import { Tensor, shapeStr, type Shape } from '../tensor/tensor.js';
+import type { Shape, Tensor } from '../tensor/tensor.js';
+import { Parameter } from './parameter.js';
+import { loadStrict } from './state-dict.js';
 
 export abstract class Module {
   private readonly childList: [string, Module][] = [];
-  private readonly paramList: [string, Tensor][] = [];
+  private readonly paramList: [string, Parameter][] = [];
   private readonly bufferList: [string, Tensor][] = [];
   /** Dotted path from the root (`features.denseblock1.denselayer1`); set when the module is added. */
   path = '';
@@ -20,9 +22,10 @@ export abstract class Module {
     return m;
   }
 
-  protected addParam(name: string, t: Tensor): Tensor {
-    this.paramList.push([name, t]);
-    return t;
+  protected addParam(name: string, t: Tensor): Parameter {
+    const p = t instanceof Parameter ? t : new Parameter(t.data, t.shape);
+    this.paramList.push([name, p]);
+    return p;
   }
 
   protected addBuffer(name: string, t: Tensor): Tensor {
@@ -40,8 +43,8 @@ export abstract class Module {
   }
 
   /** Trainable parameters with their full dotted names, in state_dict order. */
-  namedParameters(prefix = ''): [string, Tensor][] {
-    const out: [string, Tensor][] = this.paramList.map(([n, t]) => [prefix + n, t]);
+  namedParameters(prefix = ''): [string, Parameter][] {
+    const out: [string, Parameter][] = this.paramList.map(([n, t]) => [prefix + n, t]);
     for (const [n, c] of this.childList) out.push(...c.namedParameters(`${prefix}${n}.`));
     return out;
   }
@@ -73,28 +76,9 @@ export abstract class Module {
    */
   loadStateDict(state: ReadonlyMap<string, Tensor>, strict = true): void {
     const own = this.namedState();
-    const missing: string[] = [];
-    const mismatched: string[] = [];
-    const known = new Set<string>();
-    for (const [name, t] of own) {
-      known.add(name);
-      const src = state.get(name);
-      if (src === undefined) {
-        if (!name.endsWith('num_batches_tracked')) missing.push(name);
-        continue;
-      }
-      if (!sameShape(src.shape, t.shape)) {
-        mismatched.push(`${name}: file ${shapeStr(src.shape)} vs model ${shapeStr(t.shape)}`);
-      }
-    }
-    const unexpected = [...state.keys()].filter((k) => !known.has(k));
-    if (mismatched.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0))) {
-      const parts: string[] = [];
-      if (missing.length > 0) parts.push(`${missing.length} missing ${plural(missing.length, 'key')} (${list(missing)})`);
-      if (unexpected.length > 0) parts.push(`${unexpected.length} unexpected ${plural(unexpected.length, 'key')} (${list(unexpected)})`);
-      if (mismatched.length > 0) parts.push(`${mismatched.length} shape ${plural(mismatched.length, 'mismatch', 'mismatches')} (${list(mismatched)})`);
-      throw new Error(`load_state_dict: ${parts.join(', ')}`);
-    }
+    const shapes = new Map(own.map(([n, t]): [string, Shape] => [n, t.shape]));
+    // non-strict still refuses mis-shaped tensors: only missing/unexpected keys are forgiven
+    loadStrict(shapes, new Map(state), strict ? {} : { optional: () => true, ignoreUnexpected: true });
     for (const [name, t] of own) {
       const src = state.get(name);
       if (src !== undefined) t.data.set(src.data);
@@ -111,17 +95,4 @@ export abstract class Module {
   eval(): this {
     return this.train(false);
   }
-}
-
-function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function plural(n: number, one: string, many = one + 's'): string {
-  return n === 1 ? one : many;
-}
-
-function list(names: string[]): string {
-  const head = names.slice(0, 10).join(', ');
-  return names.length > 10 ? `${head}, and ${names.length - 10} more` : head;
 }

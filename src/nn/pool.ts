@@ -3,7 +3,7 @@
  * summary) matches torchvision's, even where the engine fuses ReLU into the preceding batch norm.
  */
 import { poolGeometry } from '../backend/backend.js';
-import { featureMap, type Context, type FeatureMap } from './context.js';
+import { backwardOps, featureMap, type Context, type FeatureMap } from './context.js';
 import { Module } from './module.js';
 
 export class MaxPool2d extends Module {
@@ -14,6 +14,11 @@ export class MaxPool2d extends Module {
   forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
     return pool(ctx, this, 'max', x, out);
   }
+
+  /** dx (overwritten) from dy, routing each window's gradient to its first maximum in x. */
+  backward(ctx: Context, x: FeatureMap, dy: FeatureMap, dx: FeatureMap): void {
+    backwardOps(ctx).maxPool2d(poolGeometry(x.c, x.n, x.h, x.w, this.kernel, this.stride, this.padding), x.data, dy.data, dx.data);
+  }
 }
 
 export class AvgPool2d extends Module {
@@ -23,6 +28,11 @@ export class AvgPool2d extends Module {
 
   forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
     return pool(ctx, this, 'avg', x, out);
+  }
+
+  /** dx (overwritten, shape of the forward input) from dy. */
+  backward(ctx: Context, dy: FeatureMap, dx: FeatureMap): void {
+    backwardOps(ctx).avgPool2d(poolGeometry(dx.c, dx.n, dx.h, dx.w, this.kernel, this.stride, this.padding), dy.data, dx.data);
   }
 }
 
@@ -59,5 +69,11 @@ export class Dropout extends Module {
     for (let i = 0; i < size; i++) keep[i] = ctx.rng.uniform() >= this.p ? 1 : 0;
     ctx.backend.dropout(size, x.data, keep, this.p, x.data);
     return x;
+  }
+
+  /** In place on dy: the same mask and scale as the last forward. */
+  backward(ctx: Context, dy: FeatureMap): void {
+    if (!ctx.training || this.p === 0) return;
+    ctx.backend.dropout(dy.data.length, dy.data, this.mask.subarray(0, dy.data.length), this.p, dy.data);
   }
 }

@@ -1,0 +1,92 @@
+/**
+ * A dense block (Huang et al. 2017, Eq. 2: x_l = H_l([x_0, ..., x_{l-1}])) and the transition layer between
+ * blocks (Sec. 3 "Pooling layers"; compression theta of DenseNet-C). A block is one channel-major buffer of
+ * C_in + L*k rows: whoever produces the block input writes its first C_in rows, each layer appends k rows,
+ * and concatenation never copies. Its gradient is one buffer of the same shape.
+ */
+import { BatchNorm2d } from '../nn/batchnorm.js';
+import { channels, featureMap, keptIfNaive, type Context, type FeatureMap } from '../nn/context.js';
+import { Conv2d } from '../nn/conv.js';
+import { Module } from '../nn/module.js';
+import { AvgPool2d, ReLU } from '../nn/pool.js';
+import type { Rng } from '../tensor/rng.js';
+import { DenseLayer } from './dense-layer.js';
+
+export class DenseBlock extends Module {
+  readonly layers: DenseLayer[] = [];
+  readonly outChannels: number;
+
+  constructor(readonly inChannels: number, numLayers: number, readonly growthRate: number, bottleneck: boolean, bnSize: number, dropRate: number, rng: Rng | null) {
+    super();
+    for (let i = 0; i < numLayers; i++) {
+      this.layers.push(this.add(`denselayer${i + 1}`, new DenseLayer(inChannels + i * growthRate, growthRate, bottleneck, bnSize, dropRate, rng)));
+    }
+    this.outChannels = inChannels + numLayers * growthRate;
+  }
+
+  /** The block's buffer [C_in + L*k][N][H][W] in workspace slot `slot`. */
+  buffer(ctx: Context, slot: string, n: number, h: number, w: number): FeatureMap {
+    return featureMap(ctx.ws.get(slot, this.outChannels * n * h * w), this.outChannels, n, h, w);
+  }
+
+  /** Runs every layer in place: layer l reads rows [0, C_in + l*k) and appends k rows. No copies. */
+  forward(ctx: Context, buf: FeatureMap): FeatureMap {
+    let c = this.inChannels;
+    for (const layer of this.layers) {
+      layer.forward(ctx, channels(buf, 0, c), channels(buf, c, this.growthRate));
+      c += this.growthRate;
+    }
+    ctx.trace?.({ path: this.path, kind: 'DenseBlock', out: [buf.n, buf.c, buf.h, buf.w], macs: 0 });
+    return buf;
+  }
+
+  /**
+   * Backward through the block, last layer first: when layer l runs, rows [C_in + l*k, +k) of `grad` hold
+   * the complete gradient of its output (from the block's consumer and every later layer), and it adds its
+   * inputs' gradient to the rows before. Afterwards rows [0, C_in) hold the block input's gradient.
+   */
+  backward(ctx: Context, buf: FeatureMap, grad: FeatureMap): void {
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const c = this.inChannels + l * this.growthRate;
+      this.layers[l].backward(ctx, channels(buf, 0, c), channels(grad, c, this.growthRate), channels(grad, 0, c));
+    }
+  }
+}
+
+/** BN-ReLU-Conv1x1(floor(theta*C))-AvgPool 2x2/2. */
+export class Transition extends Module {
+  readonly norm: BatchNorm2d;
+  readonly relu: ReLU;
+  readonly conv: Conv2d;
+  readonly pool: AvgPool2d;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, rng: Rng | null) {
+    super();
+    this.norm = this.add('norm', new BatchNorm2d(inChannels));
+    this.relu = this.add('relu', new ReLU());
+    this.conv = this.add('conv', new Conv2d(inChannels, outChannels, 1, rng));
+    this.pool = this.add('pool', new AvgPool2d(2, 2));
+  }
+
+  /** x: the block buffer [C][N][H][W] -> `out` [floor(theta*C)][N][H/2][W/2] (the next block's first rows). */
+  forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
+    const act = this.norm.forward(ctx, x, true, this.actSlot(ctx, x));
+    const y = this.conv.forward(ctx, act, ctx.ws.get('bottleneck', this.outChannels * x.n * x.h * x.w));
+    return this.pool.forward(ctx, y, out);
+  }
+
+  /** dOut: gradient of the pooled output; dx (the block's gradient buffer) ACCUMULATES. */
+  backward(ctx: Context, x: FeatureMap, dOut: FeatureMap, dx: FeatureMap): void {
+    const s = x.n * x.h * x.w;
+    const dY = featureMap(ctx.ws.get('grad.trans', this.outChannels * s), this.outChannels, x.n, x.h, x.w);
+    this.pool.backward(ctx, dOut, dY);
+    const act = ctx.memoryEfficient ? this.norm.recompute(ctx, x, true, this.actSlot(ctx, x)) : { ...x, data: this.actSlot(ctx, x) };
+    const dAct = { ...x, data: ctx.ws.zeros('grad.act', x.c * s) };
+    this.conv.backward(ctx, act, dY, dAct);
+    this.norm.backward(ctx, x, true, dAct, dx);
+  }
+
+  private actSlot(ctx: Context, x: FeatureMap): Float32Array {
+    return ctx.ws.get(keptIfNaive(ctx, `${this.path}.act`, 'bnrelu'), x.c * x.n * x.h * x.w);
+  }
+}
