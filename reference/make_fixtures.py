@@ -267,19 +267,18 @@ def write_small_fixtures() -> None:
     x = torch.randn(2, 1, 28, 28)
     eval_fixture("tiny-cifar-basic.safetensors", model, x, cifar_taps, ref_config(TINY_CIFAR_BASIC))
 
-    # 5. training parity on the model of (2)
-    write_train_fixture()
+    # 5. training parity: the model of (2) and the torchvision model of (1)
+    write_train_fixtures()
 
 
 SGD = dict(lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=True, dampening=0.0)  # paper Sec. 4.2
 SGD_STEPS = 10
 
 
-def write_train_fixture() -> None:
-    model = tiny_cifar_bc().train()
-    torch.manual_seed(103)
-    x = torch.randn(4, 3, 32, 32)
-    labels = torch.tensor([3, 0, 7, 3], dtype=torch.int64)
+def write_train_fixture(file: str, make_model, x: torch.Tensor, labels: torch.Tensor, config: str) -> None:
+    """One train-mode forward/backward (grads of every parameter and of the input, buffers after the step) and a
+    10-step SGD trajectory on the same batch with the final weights. `make_model` rebuilds the same start state."""
+    model = make_model().train()
     tensors = state_tensors(model)
     tensors["input"] = x.clone()
     tensors["labels"] = labels
@@ -297,7 +296,7 @@ def write_train_fixture() -> None:
         tensors["after." + k] = b.detach().clone()
 
     # 10 SGD steps on the same batch from the same starting state (step 1's loss is `loss` above).
-    model = tiny_cifar_bc().train()
+    model = make_model().train()
     opt = torch.optim.SGD(model.parameters(), **SGD)
     losses = []
     for _ in range(SGD_STEPS):
@@ -308,15 +307,29 @@ def write_train_fixture() -> None:
         losses.append(step_loss.item())
     assert losses[0] == loss.item(), "SGD trajectory's first loss differs from the single step"
     tensors["sgd.losses"] = torch.tensor(losses, dtype=torch.float32)
+    for k, v in model.state_dict().items():
+        tensors["sgd.final." + k] = v.detach().clone()
     model.eval()
     with torch.no_grad():
         tensors["sgd.logits.eval"] = model(x)
 
-    save_safetensors(os.path.join(MODELS_DIR, "tiny-cifar-bc-train.safetensors"), tensors, OrderedDict([
-        ("config", ref_config(TINY_CIFAR_BC)), ("command", COMMAND), ("mode", "train"),
+    save_safetensors(os.path.join(MODELS_DIR, file), tensors, OrderedDict([
+        ("config", config), ("command", COMMAND), ("mode", "train"),
         ("loss", "cross_entropy, mean over the batch"),
         ("sgd", json.dumps(dict(SGD, steps=SGD_STEPS, batch="the same input/labels every step"))),
         ("torch", torch.__version__), ("torchvision", torchvision.__version__)]))
+
+
+def write_train_fixtures() -> None:
+    torch.manual_seed(103)
+    x = torch.randn(4, 3, 32, 32)
+    write_train_fixture("tiny-cifar-bc-train.safetensors", tiny_cifar_bc, x,
+                        torch.tensor([3, 0, 7, 3], dtype=torch.int64), ref_config(TINY_CIFAR_BC))
+    torch.manual_seed(104)
+    x = torch.randn(3, 3, 64, 64)
+    write_train_fixture("tiny-imagenet-train.safetensors", lambda: tiny_imagenet().train(), x,
+                        torch.tensor([1, 4, 9], dtype=torch.int64),
+                        config_json(8, (2, 3, 2, 2), 16, 4, 0.5, 0.0, 10, 3, "imagenet"))
 
 
 def write_large_fixtures() -> None:
