@@ -54,8 +54,8 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
     while (next < files.length) {
       const i = next++;
       try {
-        const hwc = await decode(sharp, files[i], C, H, W, resize);
-        toChw(hwc, C, H * W, pixels.subarray(i * per, (i + 1) * per));
+        const rgb = await decode(sharp, files[i], H, W, resize);
+        toChw(rgb, C, H * W, pixels.subarray(i * per, (i + 1) * per));
         ok[i] = 1;
       } catch (e) {
         failures[i] = `${files[i]}: ${e instanceof Error ? e.message : String(e)}`;
@@ -122,34 +122,39 @@ function walk(dir: string): string[] {
   return out;
 }
 
-/** Decodes one file to uint8 HWC with C channels and size HxW. */
-async function decode(sharp: SharpFactory, file: string, C: number, H: number, W: number, resize: 'cover' | 'stretch' | number): Promise<Uint8Array> {
-  let img = sharp(file, { failOn: 'error' });
-  img = C === 1 ? img.grayscale() : img.toColourspace('srgb');
-  img = img.removeAlpha();
+/** Decodes one file to uint8 RGB HWC of size HxW. */
+async function decode(sharp: SharpFactory, file: string, H: number, W: number, resize: 'cover' | 'stretch' | number): Promise<Uint8Array> {
+  // Always decode to sRGB; grayscale is made from it below with PIL's weights (torchvision's Grayscale).
+  let img = sharp(file, { failOn: 'error' }).toColourspace('srgb').removeAlpha();
   if (resize === 'cover' || resize === 'stretch') {
     img = img.resize(W, H, { fit: resize === 'cover' ? 'cover' : 'fill', position: 'centre', kernel: 'linear' });
   } else {
     img = img.resize(resize, resize, { fit: 'outside', kernel: 'linear' });
   }
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== C) throw new Error(`decoded to ${info.channels} channels, expected ${C}`);
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
   if (info.width === W && info.height === H) return data;
   // Centre crop as torchvision's CenterCrop: top = round((h - H) / 2), left = round((w - W) / 2).
   const top = Math.round((info.height - H) / 2);
   const left = Math.round((info.width - W) / 2);
-  const out = new Uint8Array(H * W * C);
+  const out = new Uint8Array(H * W * 3);
   for (let y = 0; y < H; y++) {
-    const s = ((top + y) * info.width + left) * C;
-    out.set(data.subarray(s, s + W * C), y * W * C);
+    const s = ((top + y) * info.width + left) * 3;
+    out.set(data.subarray(s, s + W * 3), y * W * 3);
   }
   return out;
 }
 
-/** Interleaved HWC -> planar CHW. */
-function toChw(hwc: Uint8Array, C: number, plane: number, out: Uint8Array): void {
-  for (let c = 0; c < C; c++) {
-    for (let p = 0; p < plane; p++) out[c * plane + p] = hwc[p * C + c];
+/** Interleaved RGB HWC -> planar CHW, or to luma L = (19595 R + 38470 G + 7471 B) / 65536 as PIL's convert('L'). */
+function toChw(rgb: Uint8Array, C: number, plane: number, out: Uint8Array): void {
+  if (C === 1) {
+    for (let p = 0; p < plane; p++) {
+      out[p] = (rgb[3 * p] * 19595 + rgb[3 * p + 1] * 38470 + rgb[3 * p + 2] * 7471 + 0x8000) >> 16;
+    }
+    return;
+  }
+  for (let c = 0; c < 3; c++) {
+    for (let p = 0; p < plane; p++) out[c * plane + p] = rgb[p * 3 + c];
   }
 }
 
