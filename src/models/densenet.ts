@@ -15,6 +15,7 @@ import { cnhwToNchw, nchwToCnhw } from '../tensor/layout.js';
 import { Rng } from '../tensor/rng.js';
 import { Tensor, shapeStr, type Shape } from '../tensor/tensor.js';
 import { type DenseNetConfig, resolveConfig } from './config.js';
+import type { ImageClassifier } from './classifier.js';
 import { DenseBlock, Transition } from './dense-block.js';
 
 export { DenseLayer } from './dense-layer.js';
@@ -178,7 +179,8 @@ export interface StepResult {
 }
 
 /** DenseNet: features, global average pooling, linear classifier. */
-export class DenseNet extends Module {
+export class DenseNet extends Module implements ImageClassifier {
+  readonly family = 'densenet';
   readonly config: DenseNetConfig;
   readonly features: Features;
   readonly classifier: Linear;
@@ -197,6 +199,18 @@ export class DenseNet extends Module {
     const init = opts.init === false ? null : this.rng;
     this.features = this.add('features', new Features(this.config, init));
     this.classifier = this.add('classifier', new Linear(this.features.outChannels, this.config.numClasses, init));
+  }
+
+  get modelConfig(): Readonly<Record<string, unknown>> {
+    return { ...this.config };
+  }
+
+  get numClasses(): number {
+    return this.config.numClasses;
+  }
+
+  get inChannels(): number {
+    return this.config.inChannels;
   }
 
   /** x: [N, C, H, W] -> logits [N, numClasses], in the current mode (eval: running statistics). */
