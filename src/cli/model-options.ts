@@ -46,8 +46,11 @@ function num(flag: string, v: string, integer: boolean): number {
   return x;
 }
 
-/** Base config from `name` (positional), --arch or --config, then field overrides from flags. */
-export function modelConfigFrom(flags: ModelFlags, name?: string): DenseNetConfig {
+/**
+ * Base config from `name` (positional), --arch or --config, then field overrides from flags. `fromData`
+ * (input channels and classes of a data set) overrides a named variant's defaults but not a config file or flags.
+ */
+export function modelConfigFrom(flags: ModelFlags, name?: string, fromData: Partial<DenseNetConfig> = {}): DenseNetConfig {
   const arch = name ?? flags.arch;
   if (arch !== undefined && flags.config !== undefined) throw new Error('give a model name or --config, not both');
   let base: Partial<DenseNetConfig>;
@@ -58,11 +61,12 @@ export function modelConfigFrom(flags: ModelFlags, name?: string): DenseNetConfi
     } catch (e) {
       throw new Error(`cannot read ${flags.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    base = parseConfig(text, flags.config);
+    const file = JSON.parse(text) as Partial<DenseNetConfig>; // validated below by parseConfig
+    base = { ...parseConfig(text, flags.config), ...fromData, ...file };
   } else if (arch !== undefined) {
-    base = variantConfig(arch);
+    base = { ...variantConfig(arch), ...fromData };
   } else if (flags.blockConfig !== undefined) {
-    base = {};
+    base = { ...fromData };
   } else {
     throw new Error('no model given: name a variant (see `densenet list`), or pass --config file.json or --block-config');
   }

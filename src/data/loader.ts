@@ -88,19 +88,22 @@ export class DataLoader {
     return this.assemble(indices, fillBatch(this.plan, storage, augSeed));
   }
 
-  /** The batches of epoch e, prepared `prefetch` ahead in worker threads. */
-  async *epoch(epoch: number): AsyncGenerator<Batch, void, undefined> {
+  /**
+   * The batches of epoch e from batch `from` on (a resumed run skips those it already trained on), prepared
+   * `prefetch` ahead in worker threads.
+   */
+  async *epoch(epoch: number, from = 0): AsyncGenerator<Batch, void, undefined> {
     const order = this.order(epoch);
     const nb = this.numBatches;
     if (this.workerCount === 0) {
-      for (let b = 0; b < nb; b++) yield this.batch(epoch, b, order);
+      for (let b = from; b < nb; b++) yield this.batch(epoch, b, order);
       return;
     }
     this.pool ??= new BatchWorkers(this.workerCount, this.plan);
     const pool = this.pool;
     const ahead = Math.max(this.prefetch, this.workerCount);
     const queue: Promise<Batch>[] = [];
-    let next = 0;
+    let next = from;
     const fill = (): void => {
       while (queue.length < ahead && next < nb) {
         const { indices, storage, augSeed } = this.request(epoch, next++, order);

@@ -27,14 +27,14 @@ export function learningRate(o: ScheduleOptions, step: number): number {
   const total = o.epochs * o.stepsPerEpoch;
   const warm = Math.round((o.warmupEpochs ?? 0) * o.stepsPerEpoch);
   if (step < warm) return (o.baseLr * (step + 1)) / warm;
-  const epoch = Math.floor(step / o.stepsPerEpoch);
   switch (o.name) {
     case 'constant':
       return o.baseLr;
     case 'multistep': {
-      const milestones = o.milestones ?? [Math.floor(o.epochs * 0.5), Math.floor(o.epochs * 0.75)];
+      // milestones in steps: 50% and 75% of the run (whole epochs when they divide evenly, as the paper's 150/225 of 300)
+      const at = o.milestones?.map((e) => e * o.stepsPerEpoch) ?? [Math.floor(total * 0.5), Math.floor(total * 0.75)];
       const gamma = o.gamma ?? 0.1;
-      return o.baseLr * gamma ** milestones.filter((m) => epoch >= m).length;
+      return o.baseLr * gamma ** at.filter((m) => step >= m).length;
     }
     case 'cosine': {
       const t = (step - warm) / Math.max(1, total - warm);

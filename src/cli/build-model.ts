@@ -1,0 +1,43 @@
+/**
+ * Building the model a command asks for: from --arch / --config / flags (a new model, its input channels and
+ * classes defaulting to the data's), or from a checkpoint's family and config (resume, eval).
+ */
+import { DenseNet } from '../models/densenet.js';
+import type { ImageClassifier } from '../models/classifier.js';
+import type { DenseNetConfig } from '../models/config.js';
+import { modelConfigFrom, type ModelFlags } from './model-options.js';
+
+export interface BuiltModel {
+  model: ImageClassifier;
+  /** the variant name, when the model is a named one */
+  arch: string | null;
+}
+
+export interface BuildOptions {
+  seed: number;
+  init: boolean;
+  inChannels?: number;
+  numClasses?: number;
+}
+
+export function modelFromFlags(flags: ModelFlags, o: BuildOptions): BuiltModel {
+  const fromData: Partial<DenseNetConfig> = {};
+  if (o.inChannels !== undefined) fromData.inChannels = o.inChannels;
+  if (o.numClasses !== undefined) fromData.numClasses = o.numClasses;
+  const config = modelConfigFrom(flags, undefined, fromData);
+  return { model: new DenseNet(config, o.seed, { init: o.init }), arch: flags.arch ?? null };
+}
+
+/** A model of `family` from a checkpoint's config. */
+export function buildModel(family: string, config: Record<string, unknown>, seed: number, init: boolean, arch: string | null): BuiltModel {
+  if (family === 'densenet') return { model: new DenseNet(config as unknown as DenseNetConfig, seed, { init }), arch };
+  throw new Error(`unknown model family '${family}' in checkpoint (known: densenet)`);
+}
+
+/** null when two model configs describe the same network, else the first differing fields. */
+export function describeConfigDifference(asked: Readonly<Record<string, unknown>>, have: Readonly<Record<string, unknown>>): string | null {
+  const keys = [...new Set([...Object.keys(asked), ...Object.keys(have)])];
+  const diff = keys.filter((k) => JSON.stringify(asked[k]) !== JSON.stringify(have[k]));
+  if (diff.length === 0) return null;
+  return diff.slice(0, 4).map((k) => `${k}: asked ${JSON.stringify(asked[k])}, checkpoint has ${JSON.stringify(have[k])}`).join('; ');
+}

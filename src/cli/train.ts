@@ -1,0 +1,157 @@
+/**
+ * `densenet train`: parses flags into a model config, a data spec and a TrainConfig, then makes one library call
+ * (fit). Shows a progress bar per epoch, prints one line per epoch, and on Ctrl-C saves where it stood.
+ */
+import { join } from 'node:path';
+import { getBackend } from '../backend/select.js';
+import { resolveData } from '../data/resolve.js';
+import { permutation, splitValidation, subset, type Dataset } from '../data/dataset.js';
+import { Rng } from '../tensor/rng.js';
+import { computeMeanStd } from '../data/transforms.js';
+import { isScheduleName, SCHEDULES } from '../optim/schedule.js';
+import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { fit, type TrainConfig } from '../train/trainer.js';
+import { buildModel, describeConfigDifference, modelFromFlags } from './build-model.js';
+import type { ModelFlags } from './model-options.js';
+import { formatDuration, Progress } from './progress.js';
+
+export interface TrainFlags extends ModelFlags {
+  data: string;
+  epochs: string;
+  batchSize: string;
+  lr: string;
+  momentum: string;
+  nesterov: boolean;
+  weightDecay: string;
+  decayBnBias: boolean;
+  schedule: string;
+  warmupEpochs: string;
+  augment: boolean;
+  valSplit: string;
+  seed: string;
+  maxSteps?: string;
+  out: string;
+  resume?: string;
+  backend?: string;
+  memoryEfficient: boolean;
+  inputSize?: string;
+  limit?: string;
+}
+
+function num(flag: string, v: string, check: (x: number) => boolean, what: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || !check(x)) throw new Error(`--${flag} expects ${what}, got '${v}'`);
+  return x;
+}
+const posInt = (flag: string, v: string): number => num(flag, v, (x) => Number.isInteger(x) && x > 0, 'a positive integer');
+const nonNeg = (flag: string, v: string): number => num(flag, v, (x) => x >= 0, 'a number >= 0');
+
+export function trainConfigFrom(f: TrainFlags): TrainConfig {
+  if (!isScheduleName(f.schedule)) throw new Error(`--schedule must be one of ${SCHEDULES.join(', ')}, got '${f.schedule}'`);
+  return {
+    epochs: posInt('epochs', f.epochs),
+    batchSize: posInt('batch-size', f.batchSize),
+    lr: num('lr', f.lr, (x) => x > 0, 'a positive number'),
+    momentum: nonNeg('momentum', f.momentum),
+    nesterov: f.nesterov,
+    weightDecay: nonNeg('weight-decay', f.weightDecay),
+    noDecayOnBnAndBias: !f.decayBnBias,
+    schedule: f.schedule,
+    warmupEpochs: nonNeg('warmup-epochs', f.warmupEpochs),
+    augment: f.augment ? { pad: 4, flip: true } : null,
+    seed: num('seed', f.seed, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'),
+    maxSteps: f.maxSteps !== undefined ? posInt('max-steps', f.maxSteps) : null,
+    memoryEfficient: f.memoryEfficient,
+  };
+}
+
+export async function runTrain(f: TrainFlags): Promise<void> {
+  const config = trainConfigFrom(f);
+  const valSplit = num('val-split', f.valSplit, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
+  const resume: Checkpoint | null = f.resume !== undefined ? await readCheckpoint(f.resume) : null;
+  const log = new Progress();
+
+  // the model: from the checkpoint when resuming (flags, if any, must describe the same model)
+  let built = resume !== null ? buildModel(resume.meta.family, resume.meta.config, config.seed, false, resume.meta.arch) : null;
+  if (resume !== null && built !== null && (f.arch !== undefined || f.config !== undefined)) {
+    const have = built.model;
+    const asked = modelFromFlags(f, { seed: config.seed, init: false, inChannels: have.inChannels, numClasses: have.numClasses });
+    const diff = describeConfigDifference(asked.model.modelConfig, built.model.modelConfig);
+    if (diff !== null) throw new Error(`${f.resume} is a checkpoint for another architecture (${diff})`);
+  }
+
+  const inputSize = f.inputSize !== undefined ? parseSize(f.inputSize) : null;
+  const data = await resolveData(f.data, {
+    image: { channels: 3, ...(inputSize ? { height: inputSize[0], width: inputSize[1] } : {}) },
+  });
+  let train: Dataset = data.train;
+  let val: Dataset | null = data.test ?? null;
+  if (valSplit > 0) ({ train, val } = splitValidation(data.train, valSplit, config.seed));
+  if (f.limit !== undefined) {
+    // smoke runs: a seeded sample of at most N training and N validation images
+    const n = posInt('limit', f.limit);
+    const sample = (ds: Dataset): Dataset => (ds.size > n ? subset(ds, permutation(ds.size, new Rng(config.seed)).slice(0, n).sort()) : ds);
+    train = sample(train);
+    if (val !== null) val = sample(val);
+  }
+  if (train.size === 0) throw new Error(`data: ${data.description} has no training images`);
+
+  // a new model takes its input channels and classes from the data unless flags set them
+  if (built === null) {
+    built = modelFromFlags(f, { seed: config.seed, init: true, inChannels: train.channels, numClasses: data.train.numClasses });
+  }
+  const { model, arch } = built;
+  if (resume !== null) model.loadStateDict(resume.state);
+  if (train.channels !== model.inChannels) {
+    throw new Error(`data: ${data.description} has ${train.channels}-channel images but the model takes ${model.inChannels} (set --in-channels)`);
+  }
+  if (data.train.numClasses > model.numClasses) {
+    throw new Error(`data: ${data.description} has ${data.train.numClasses} classes but the model predicts ${model.numClasses} (set --num-classes)`);
+  }
+  model.checkInput([1, train.channels, train.height, train.width]);
+
+  const backend = await getBackend(f.backend);
+  const ms = resume?.meta.preprocessing ?? { ...computeMeanStd(train), inputSize: [train.channels, train.height, train.width] as [number, number, number] };
+  const preprocessing = { mean: ms.mean, std: ms.std, inputSize: [train.channels, train.height, train.width] as [number, number, number] };
+  log.log(`train: ${arch ?? model.family} (${model.numParameters().toLocaleString('en-US')} params) on ${data.description}: ` +
+    `${train.size} train / ${val?.size ?? 0} val images ${train.channels}x${train.height}x${train.width}, ${backend.name} backend (${backend.threads} threads), ` +
+    `memory-efficient ${config.memoryEfficient ? 'on' : 'off'}, out ${f.out}`);
+  if (resume !== null && resume.meta.training !== null) {
+    log.log(`train: resuming ${f.resume} at epoch ${resume.meta.training.epoch + 1}, batch ${resume.meta.training.batchInEpoch}, step ${resume.meta.training.step}`);
+  }
+
+  let stop = false;
+  const onSigint = (): void => {
+    if (stop) process.exit(130);
+    stop = true;
+    log.log('train: interrupted; saving after this step (Ctrl-C again to quit now)');
+  };
+  process.on('SIGINT', onSigint);
+  const t0 = performance.now();
+  try {
+    const result = await fit({
+      model, arch, backend, train, val, classNames: data.train.classNames, preprocessing, config, outDir: f.out,
+      ...(resume !== null ? { resume } : {}),
+      shouldStop: () => stop,
+      onStep: (p) => log.update(`epoch ${p.epoch}/${p.epochs}`, p.batch, p.batches,
+        `loss ${p.loss.toFixed(4)}  acc ${(100 * p.acc).toFixed(1)}%  ${p.imagesPerSec.toFixed(0)} img/s  lr ${p.lr.toPrecision(3)}  ETA ${formatDuration(p.etaSec)}`),
+      onEpoch: (m) => {
+        log.done();
+        const v = m.val_acc !== null ? `  val_loss ${m.val_loss!.toFixed(4)}  val_acc ${(100 * m.val_acc).toFixed(2)}%` : '';
+        log.log(`epoch ${m.epoch}: train_loss ${m.train_loss.toFixed(4)}  train_acc ${(100 * m.train_acc).toFixed(2)}%${v}  ${m.images_per_s.toFixed(0)} img/s  ${m.seconds.toFixed(1)} s`);
+      },
+    });
+    log.done();
+    const where = join(f.out, 'last.safetensors');
+    if (stop) log.log(`train: saved ${where} (epoch ${result.state.epoch + 1}, batch ${result.state.batchInEpoch}); continue with --resume ${where}`);
+    else log.log(`train: done in ${formatDuration((performance.now() - t0) / 1000)}; best val acc ${(100 * Math.max(0, result.state.bestValAcc)).toFixed(2)}%; wrote ${f.out}/{last,best}.safetensors, metrics.jsonl, curves.svg`);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function parseSize(s: string): [number, number] {
+  const m = /^(\d+)(?:x(\d+))?$/.exec(s.trim());
+  if (!m) throw new Error(`--input-size expects H or HxW (e.g. 224 or 64x64), got '${s}'`);
+  return [Number(m[1]), Number(m[2] ?? m[1])];
+}

@@ -1,0 +1,235 @@
+/**
+ * ResNet, the baseline DenseNet is compared against (Huang et al. 2017, Tables 2 and 3), built from the same layers
+ * and engine: the CIFAR pre-activation ResNet (He et al. 2016, "Identity Mappings in Deep Residual Networks") and
+ * torchvision's ImageNet ResNet (He et al. 2015), whose state_dict loads with no renaming. Channel-major inside,
+ * NCHW at the edges, like DenseNet. Not: wide/grouped ResNets (ResNeXt), dilation, zero-init-residual.
+ */
+import type { Backend } from '../backend/backend.js';
+import { BatchNorm2d } from '../nn/batchnorm.js';
+import { backwardOps, featureMap, kept, Workspace, type Context, type FeatureMap } from '../nn/context.js';
+import type { Conv2d } from '../nn/conv.js';
+import { uniform } from '../nn/init.js';
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { MaxPool2d, ReLU } from '../nn/pool.js';
+import { cnhwToNchw, nchwToCnhw } from '../tensor/layout.js';
+import { Rng } from '../tensor/rng.js';
+import { Tensor, shapeStr, type Shape } from '../tensor/tensor.js';
+import type { ImageClassifier } from './classifier.js';
+import type { ForwardHooks, StepResult, TrainOptions } from './densenet.js';
+import { PostActBlock, convOut, mapAt, resConv, type ResidualBlock } from './resnet-block.js';
+import { resolveResNetConfig, type ResNetConfig, type ResNetConfigInput } from './resnet-config.js';
+import { PreActBlock } from './resnet-preact-block.js';
+
+export { PostActBlock, Downsample } from './resnet-block.js';
+export { PreActBlock } from './resnet-preact-block.js';
+export { resolveResNetConfig, resnetDepth, type ResNetConfig, type ResNetConfigInput } from './resnet-config.js';
+
+/** One stage (`layer{i}`): blocks named 0, 1, ... as in torchvision's nn.Sequential. */
+export class ResLayer extends Module {
+  readonly blocks: ResidualBlock[] = [];
+
+  constructor(cfg: ResNetConfig, inChannels: number, stage: number, rng: Rng | null) {
+    super();
+    let c = inChannels;
+    for (let j = 0; j < cfg.layers[stage]; j++) {
+      const stride = stage > 0 && j === 0 ? 2 : 1;
+      const bottleneck = cfg.block === 'bottleneck';
+      const b = cfg.kind === 'imagenet' ? new PostActBlock(c, cfg.widths[stage], stride, bottleneck, rng) : new PreActBlock(c, cfg.widths[stage], stride, bottleneck, rng);
+      this.blocks.push(this.add(String(j), b));
+      c = b.outChannels;
+    }
+  }
+}
+
+/** What one training forward leaves for backward: the stem's intermediates and every block's input and output. */
+interface Trail {
+  x: FeatureMap;
+  conv1?: FeatureMap;
+  act1?: FeatureMap;
+  ins: FeatureMap[];
+  outs: FeatureMap[];
+}
+
+export class ResNet extends Module implements ImageClassifier {
+  readonly family = 'resnet';
+  readonly config: ResNetConfig;
+  readonly conv1: Conv2d;
+  /** ImageNet stem only: bn1, relu, maxpool */
+  readonly bn1: BatchNorm2d | null = null;
+  readonly maxpool: MaxPool2d | null = null;
+  readonly layers: ResLayer[] = [];
+  readonly blocks: ResidualBlock[] = [];
+  /** pre-act only: the final BN-ReLU (the last unit ends in a sum, He et al. 2016 Sec. 4) */
+  readonly bn: BatchNorm2d | null = null;
+  readonly fc: Linear;
+  readonly rng: Rng;
+  private readonly ws = new Workspace();
+
+  /** Builds and initialises as torchvision does (seeded); `init: false` leaves zeros for weights about to be loaded. */
+  constructor(config: ResNetConfigInput, seed = 0, opts: { init?: boolean } = {}) {
+    super();
+    const cfg = (this.config = resolveResNetConfig(config));
+    this.rng = new Rng(seed);
+    const rng = opts.init === false ? null : this.rng;
+    const imagenet = cfg.kind === 'imagenet';
+    this.conv1 = this.add('conv1', resConv(cfg.inChannels, cfg.widths[0], imagenet ? 7 : 3, imagenet ? 2 : 1, rng));
+    if (imagenet) {
+      this.bn1 = this.add('bn1', new BatchNorm2d(cfg.widths[0]));
+      this.add('relu', new ReLU());
+      this.maxpool = this.add('maxpool', new MaxPool2d(3, 2, 1));
+    }
+    let c = cfg.widths[0];
+    for (let i = 0; i < cfg.layers.length; i++) {
+      const layer = this.add(`layer${i + 1}`, new ResLayer(cfg, c, i, rng));
+      this.layers.push(layer);
+      this.blocks.push(...layer.blocks);
+      c = layer.blocks[layer.blocks.length - 1].outChannels;
+    }
+    if (!imagenet) this.bn = this.add('bn', new BatchNorm2d(c));
+    this.fc = this.add('fc', new Linear(c, cfg.numClasses, rng));
+    if (rng !== null) uniform(this.fc.bias.data, 1 / Math.sqrt(c), rng); // nn.Linear's default bias (torchvision keeps it)
+  }
+
+  get modelConfig(): Readonly<Record<string, unknown>> {
+    return { ...this.config, layers: [...this.config.layers], widths: [...this.config.widths] };
+  }
+
+  get numClasses(): number {
+    return this.config.numClasses;
+  }
+
+  get inChannels(): number {
+    return this.config.inChannels;
+  }
+
+  /** Channels of the features the classifier reads. */
+  get featureChannels(): number {
+    return this.fc.inFeatures;
+  }
+
+  /** x: [N, C, H, W] -> logits [N, numClasses], in the current mode (eval: running statistics). */
+  forward(x: Tensor, backend: Backend, hooks: ForwardHooks = {}): Tensor {
+    const input = this.input(x);
+    const logits = new Float32Array(input.n * this.numClasses);
+    this.run(this.context(backend, true, hooks), input, logits);
+    return new Tensor(logits, [input.n, this.numClasses]);
+  }
+
+  /** One training step's forward and backward: mean cross-entropy, every `param.grad` overwritten. */
+  lossAndGrad(x: Tensor, labels: Int32Array, backend: Backend, opts: TrainOptions = {}): StepResult {
+    if (!this.training) throw new Error('lossAndGrad: the model is in eval mode; call model.train() first');
+    const input = this.input(x);
+    const { n } = input;
+    const k = this.numClasses;
+    if (labels.length !== n) throw new Error(`lossAndGrad: ${labels.length} labels for a batch of ${n}`);
+    const ctx = this.context(backend, opts.memoryEfficient ?? true, {});
+    const ops = backwardOps(ctx);
+    const logits = new Float32Array(n * k);
+    const t = this.run(ctx, input, logits);
+
+    const dLogits = this.ws.get('grad.logits', n * k);
+    const loss = ops.softmaxCrossEntropy(n, k, logits, labels, dLogits);
+    const c = this.featureChannels;
+    const dPooled = this.ws.get('grad.pooled', n * c);
+    this.fc.backward(ctx, n, this.ws.get('pooled', n * c), dLogits, dPooled);
+    const L = this.blocks.length;
+    const last = t.outs[L - 1];
+    let dOut = mapAt(ctx, `grad.res${(L - 1) & 1}`, last);
+    if (this.bn === null) ops.globalAvgPool(c, n, last.h * last.w, dPooled, dOut.data);
+    else {
+      const dFeat = mapAt(ctx, 'grad.features', last);
+      ops.globalAvgPool(c, n, last.h * last.w, dPooled, dFeat.data);
+      dOut.data.fill(0);
+      this.bn.backward(ctx, last, true, dFeat, dOut);
+    }
+    for (let j = L - 1; j >= 0; j--) {
+      const dIn = mapAt(ctx, `grad.res${(j + 1) & 1}`, t.ins[j], true);
+      this.blocks[j].backward(ctx, t.ins[j], t.outs[j], dOut, dIn);
+      dOut = dIn;
+    }
+    const dx = opts.inputGrad ? { ...input, data: new Float32Array(input.data.length) } : null;
+    if (this.bn1 === null) this.conv1.backward(ctx, input, dOut, dx);
+    else {
+      const dAct = mapAt(ctx, 'grad.stem.act', t.act1!);
+      this.maxpool!.backward(ctx, t.act1!, dOut, dAct);
+      const dC = mapAt(ctx, 'grad.stem.conv1', t.conv1!, true);
+      this.bn1.backward(ctx, t.conv1!, true, dAct, dC);
+      this.conv1.backward(ctx, input, dC, dx);
+    }
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
+      if (best === labels[i]) correct++;
+    }
+    const result: StepResult = { loss, logits: new Tensor(logits, [n, k]), correct };
+    if (dx !== null) result.inputGrad = new Tensor(cnhwToNchw(dx.data, n, input.c, input.h, input.w), x.shape);
+    return result;
+  }
+
+  /**
+   * x: [C][N][H][W] -> logits [N][numClasses] in `out`. Block outputs alternate two slots in inference (a block
+   * reads one, writes the other); training keeps each, since backward reads them all.
+   */
+  private run(ctx: Context, x: FeatureMap, out: Float32Array): Trail {
+    const t: Trail = { x, ins: [], outs: [] };
+    let h: FeatureMap;
+    if (this.bn1 === null) h = this.conv1.forward(ctx, x, mapAt(ctx, kept(ctx, 'conv1.out', 'resA'), convOut(this.conv1, x)).data);
+    else {
+      const c = (t.conv1 = this.conv1.forward(ctx, x, mapAt(ctx, kept(ctx, 'conv1.out', 'stem'), convOut(this.conv1, x)).data));
+      const a = (t.act1 = this.bn1.forward(ctx, c, true, ctx.training ? ctx.ws.get('bn1.out', c.data.length) : c.data));
+      const mp = this.maxpool!;
+      const dims = { c: a.c, n: a.n, h: Math.floor((a.h + 2 * mp.padding - mp.kernel) / mp.stride) + 1, w: Math.floor((a.w + 2 * mp.padding - mp.kernel) / mp.stride) + 1 };
+      h = mp.forward(ctx, a, mapAt(ctx, kept(ctx, 'maxpool.out', 'resA'), dims).data);
+    }
+    ctx.tap?.(this.bn1 === null ? 'conv1' : 'maxpool', h);
+    let j = 0;
+    for (const layer of this.layers) {
+      for (const b of layer.blocks) {
+        t.ins.push(h);
+        const dims = { c: b.outChannels, n: h.n, h: Math.floor((h.h - 1) / b.stride) + 1, w: Math.floor((h.w - 1) / b.stride) + 1 };
+        h = b.forward(ctx, h, mapAt(ctx, kept(ctx, `${b.path}.out`, j++ % 2 === 0 ? 'resB' : 'resA'), dims).data);
+        t.outs.push(h);
+      }
+      ctx.tap?.(layer.path, h);
+    }
+    const f = this.bn === null ? h : this.bn.forward(ctx, h, true, ctx.ws.get('features', h.data.length));
+    const pooled = ctx.ws.get('pooled', f.n * f.c);
+    ctx.backend.globalAvgPool(f.c, f.n, f.h * f.w, f.data, pooled);
+    ctx.trace?.({ path: 'avgpool', kind: 'GlobalAvgPool', out: [f.n, f.c, 1, 1], macs: 0 });
+    this.fc.forward(ctx, f.n, pooled, out);
+    return t;
+  }
+
+  /** Bytes the engine holds for intermediate feature maps and gradients (grown once, then reused). */
+  workspaceBytes(): number {
+    return 4 * this.ws.floats();
+  }
+
+  releaseWorkspace(): void {
+    this.ws.clear();
+  }
+
+  /** Validates an NCHW input shape (every stride-2 step of a ResNet pads, so any H, W >= 1 works). */
+  checkInput(shape: Shape): [number, number, number, number] {
+    if (shape.length !== 4) throw new Error(`resnet: input must be [N, C, H, W], got ${shapeStr(shape)}`);
+    const [n, c, h, w] = shape;
+    if (c !== this.config.inChannels) {
+      throw new Error(`resnet: input has ${c} channels but the model expects ${this.config.inChannels} (input ${shapeStr(shape)})`);
+    }
+    if (n < 1 || h < 1 || w < 1) throw new Error(`resnet: empty input ${shapeStr(shape)}`);
+    return [n, c, h, w];
+  }
+
+  private input(x: Tensor): FeatureMap {
+    const [n, c, h, w] = this.checkInput(x.shape);
+    const data = this.ws.get('input', n * c * h * w);
+    data.set(nchwToCnhw(x.data, n, c, h, w));
+    return featureMap(data, c, n, h, w);
+  }
+
+  private context(backend: Backend, memoryEfficient: boolean, hooks: ForwardHooks): Context {
+    return { backend, training: this.training, memoryEfficient, ws: this.ws, rng: this.rng, ...hooks };
+  }
+}

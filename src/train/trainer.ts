@@ -1,0 +1,199 @@
+/**
+ * The training loop: seeded batches, SGD with a per-step learning-rate schedule, validation each epoch,
+ * metrics.jsonl, last/best checkpoints and curves.svg in the output folder. A run stopped early (max steps,
+ * Ctrl-C) saves where it stood; resuming continues exactly (batches depend only on seed, epoch and index).
+ */
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../backend/backend.js';
+import type { Dataset } from '../data/dataset.js';
+import { DataLoader } from '../data/loader.js';
+import type { AugmentOptions } from '../data/transforms.js';
+import type { ImageClassifier } from '../models/classifier.js';
+import { SGD } from '../optim/sgd.js';
+import { learningRate, type ScheduleName } from '../optim/schedule.js';
+import { Tensor } from '../tensor/tensor.js';
+import { writeCheckpoint, type Checkpoint, type CheckpointMeta, type Preprocessing, type TrainingState } from './checkpoint.js';
+import { curvesSvg, type EpochMetrics } from './curves.js';
+import { evaluate } from './evaluate.js';
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  noDecayOnBnAndBias: boolean;
+  schedule: ScheduleName;
+  warmupEpochs: number;
+  augment: AugmentOptions | null;
+  seed: number;
+  /** stop after this many optimiser steps in total (smoke runs) */
+  maxSteps: number | null;
+  memoryEfficient: boolean;
+}
+
+export interface StepProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  step: number;
+  lr: number;
+  /** running means over the epoch so far */
+  loss: number;
+  acc: number;
+  imagesPerSec: number;
+  etaSec: number;
+}
+
+export interface FitArgs {
+  model: ImageClassifier;
+  arch: string | null;
+  backend: Backend;
+  train: Dataset;
+  val: Dataset | null;
+  classNames: string[];
+  preprocessing: Preprocessing;
+  config: TrainConfig;
+  outDir: string;
+  resume?: Checkpoint;
+  onStep?: (p: StepProgress) => void;
+  onEpoch?: (m: EpochMetrics) => void;
+  /** polled after every step; true saves the state and returns (Ctrl-C) */
+  shouldStop?: () => boolean;
+}
+
+export interface FitResult {
+  metrics: EpochMetrics[];
+  state: TrainingState;
+  stoppedEarly: boolean;
+}
+
+interface Partial {
+  loss: number;
+  correct: number;
+  seen: number;
+  seconds: number;
+}
+
+export async function fit(a: FitArgs): Promise<FitResult> {
+  const { model, backend, config: c } = a;
+  mkdirSync(a.outDir, { recursive: true });
+  const [ch, h, w] = a.preprocessing.inputSize;
+  const loader = new DataLoader(a.train, {
+    batchSize: c.batchSize, shuffle: true, seed: c.seed, dropLast: a.train.size > c.batchSize,
+    augment: c.augment ?? undefined, mean: a.preprocessing.mean, std: a.preprocessing.std,
+  });
+  const sgd = new SGD(model.namedParameters(), {
+    lr: c.lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, noDecayOnBnAndBias: c.noDecayOnBnAndBias,
+  });
+  const schedule = { name: c.schedule, baseLr: c.lr, epochs: c.epochs, stepsPerEpoch: loader.numBatches, warmupEpochs: c.warmupEpochs };
+  const state: TrainingState & { partial?: Partial } = a.resume?.meta.training
+    ? { ...a.resume.meta.training }
+    : { epoch: 0, batchInEpoch: 0, step: 0, rng: model.rng.state(), bestValAcc: -1, options: { ...c } };
+  if (a.resume) {
+    sgd.loadState(a.resume.momentum);
+    model.rng.setState(state.rng);
+  }
+  const metrics: EpochMetrics[] = a.resume ? readPreviousMetrics(a.outDir, state.epoch) : [];
+  if (!a.resume) writeFileSync(join(a.outDir, 'metrics.jsonl'), ''); // a fresh run starts a fresh log
+  const meta = (training: TrainingState | null): CheckpointMeta => ({
+    family: model.family, arch: a.arch, config: { ...model.modelConfig }, classNames: a.classNames, preprocessing: a.preprocessing, training,
+  });
+  const save = async (file: string, withOptimizer: boolean): Promise<void> => {
+    state.rng = model.rng.state();
+    await writeCheckpoint(join(a.outDir, file), meta({ ...state }), model.stateDict(), withOptimizer ? sgd.state() : null);
+  };
+
+  model.train();
+  let stoppedEarly = false;
+  try {
+    for (let epoch = state.epoch; epoch < c.epochs && !stoppedEarly; epoch++) {
+      const p: Partial = state.partial ?? { loss: 0, correct: 0, seen: 0, seconds: 0 };
+      let lr = learningRate(schedule, state.step);
+      let t0 = performance.now();
+      for await (const b of loader.epoch(epoch, state.batchInEpoch)) {
+        lr = learningRate(schedule, state.step);
+        sgd.lr = lr;
+        const r = model.lossAndGrad(new Tensor(b.x, [b.size, ch, h, w]), b.labels, backend, { memoryEfficient: c.memoryEfficient });
+        if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss is ${r.loss} at step ${state.step + 1} (lower --lr?)`);
+        sgd.step();
+        state.step++;
+        state.batchInEpoch++;
+        p.loss += r.loss * b.size;
+        p.correct += r.correct;
+        p.seen += b.size;
+        const now = performance.now();
+        p.seconds += (now - t0) / 1000;
+        t0 = now;
+        const ips = p.seen / Math.max(p.seconds, 1e-9);
+        a.onStep?.({
+          epoch: epoch + 1, epochs: c.epochs, batch: state.batchInEpoch, batches: loader.numBatches, step: state.step, lr,
+          loss: p.loss / p.seen, acc: p.correct / p.seen, imagesPerSec: ips,
+          etaSec: ((loader.numBatches - state.batchInEpoch) * c.batchSize) / ips,
+        });
+        if ((c.maxSteps !== null && state.step >= c.maxSteps) || a.shouldStop?.()) {
+          stoppedEarly = true;
+          break;
+        }
+      }
+      if (stoppedEarly && a.shouldStop?.()) {
+        // interrupted: keep the partial epoch so a resume continues it exactly
+        state.partial = p;
+        await save('last.safetensors', true);
+        break;
+      }
+      const finished = state.batchInEpoch >= loader.numBatches;
+      const v = a.val !== null ? await evaluate(model, a.val, backend, { batchSize: c.batchSize, mean: a.preprocessing.mean, std: a.preprocessing.std }) : null;
+      const row: EpochMetrics = {
+        epoch: epoch + 1, lr, train_loss: p.loss / Math.max(p.seen, 1), train_acc: p.correct / Math.max(p.seen, 1),
+        val_loss: v?.loss ?? null, val_acc: v?.top1 ?? null, images_per_s: p.seen / Math.max(p.seconds, 1e-9), seconds: p.seconds,
+      };
+      metrics.push(row);
+      appendFileSync(join(a.outDir, 'metrics.jsonl'), JSON.stringify(row) + '\n');
+      writeAtomic(join(a.outDir, 'curves.svg'), curvesSvg(metrics, `${a.arch ?? model.family}: ${model.numParameters().toLocaleString('en-US')} parameters`));
+      a.onEpoch?.(row);
+      if (finished) {
+        state.epoch = epoch + 1;
+        state.batchInEpoch = 0;
+        delete state.partial;
+      } else {
+        state.partial = p;
+      }
+      const acc = row.val_acc ?? row.train_acc;
+      if (acc > state.bestValAcc) {
+        state.bestValAcc = acc;
+        await save('best.safetensors', false);
+      }
+      await save('last.safetensors', true);
+    }
+  } finally {
+    await loader.close();
+  }
+  return { metrics, state, stoppedEarly };
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/**
+ * On resume: the metrics of the epochs completed before it, read back from metrics.jsonl (rows of a partial
+ * epoch are dropped: that epoch is finished by the resumed run), and the file rewritten to hold just those.
+ */
+function readPreviousMetrics(dir: string, epochs: number): EpochMetrics[] {
+  const path = join(dir, 'metrics.jsonl');
+  let rows: EpochMetrics[] = [];
+  try {
+    rows = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as EpochMetrics);
+  } catch {
+    return [];
+  }
+  const kept = rows.filter((m) => m.epoch <= epochs);
+  writeAtomic(path, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+  return kept;
+}
