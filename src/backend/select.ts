@@ -38,20 +38,26 @@ export async function loadBackend(name: BackendName): Promise<Backend> {
 
 /**
  * The backend to use: `name` if given, else $DENSENET_BACKEND, else the first of native, wasm, reference
- * that loads. With `warn`, a fallback prints one line to stderr naming what failed.
+ * that loads (with `training`, that also has backward ops). With `warn`, a fallback prints one line to stderr
+ * naming what failed.
  */
-export async function getBackend(name?: string, warn: (msg: string) => void = (m) => process.stderr.write(m + '\n')): Promise<Backend> {
+export async function getBackend(
+  name?: string, warn: (msg: string) => void = (m) => process.stderr.write(m + '\n'), opts: { training?: boolean } = {},
+): Promise<Backend> {
   const chosen = name ?? process.env.DENSENET_BACKEND;
   if (chosen !== undefined && chosen !== '') {
     if (!isBackendName(chosen)) {
       throw new Error(`unknown backend '${chosen}' (choose one of ${BACKEND_NAMES.join(', ')})`);
     }
-    return loadBackend(chosen);
+    const b = await loadBackend(chosen);
+    if (opts.training && b.backward === undefined) throw new Error(`the ${chosen} backend cannot train yet (no backward ops); use --backend reference`);
+    return b;
   }
   const failures: string[] = [];
   for (const candidate of BACKEND_NAMES) {
     try {
       const b = await loadBackend(candidate);
+      if (opts.training && b.backward === undefined) throw new Error('no backward ops yet');
       if (failures.length > 0) warn(`densenet: using the ${candidate} backend (${failures.join('; ')})`);
       return b;
     } catch (e) {

@@ -110,7 +110,7 @@ export async function runTrain(f: TrainFlags): Promise<void> {
   }
   model.checkInput([1, train.channels, train.height, train.width]);
 
-  const backend = await getBackend(f.backend);
+  const backend = await getBackend(f.backend, undefined, { training: true });
   const ms = resume?.meta.preprocessing ?? { ...computeMeanStd(train), inputSize: [train.channels, train.height, train.width] as [number, number, number] };
   const preprocessing = { mean: ms.mean, std: ms.std, inputSize: [train.channels, train.height, train.width] as [number, number, number] };
   log.log(`train: ${arch ?? model.family} (${model.numParameters().toLocaleString('en-US')} params) on ${data.description}: ` +
