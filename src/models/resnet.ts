@@ -4,7 +4,7 @@
  * torchvision's ImageNet ResNet (He et al. 2015), whose state_dict loads with no renaming. Channel-major inside,
  * NCHW at the edges, like DenseNet. Not: wide/grouped ResNets (ResNeXt), dilation, zero-init-residual.
  */
-import type { Backend } from '../backend/backend.js';
+import { outSize, type Backend } from '../backend/backend.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import { backwardOps, featureMap, kept, Workspace, type Context, type FeatureMap } from '../nn/context.js';
 import type { Conv2d } from '../nn/conv.js';
@@ -180,7 +180,7 @@ export class ResNet extends Module implements ImageClassifier {
       const c = (t.conv1 = this.conv1.forward(ctx, x, mapAt(ctx, kept(ctx, 'conv1.out', 'stem'), convOut(this.conv1, x)).data));
       const a = (t.act1 = this.bn1.forward(ctx, c, true, ctx.training ? ctx.ws.get('bn1.out', c.data.length) : c.data));
       const mp = this.maxpool!;
-      const dims = { c: a.c, n: a.n, h: Math.floor((a.h + 2 * mp.padding - mp.kernel) / mp.stride) + 1, w: Math.floor((a.w + 2 * mp.padding - mp.kernel) / mp.stride) + 1 };
+      const dims = { c: a.c, n: a.n, h: outSize(a.h, mp.kernel, mp.stride, mp.padding), w: outSize(a.w, mp.kernel, mp.stride, mp.padding) };
       h = mp.forward(ctx, a, mapAt(ctx, kept(ctx, 'maxpool.out', 'resA'), dims).data);
     }
     ctx.tap?.(this.bn1 === null ? 'conv1' : 'maxpool', h);
@@ -188,7 +188,8 @@ export class ResNet extends Module implements ImageClassifier {
     for (const layer of this.layers) {
       for (const b of layer.blocks) {
         t.ins.push(h);
-        const dims = { c: b.outChannels, n: h.n, h: Math.floor((h.h - 1) / b.stride) + 1, w: Math.floor((h.w - 1) / b.stride) + 1 };
+        // every strided conv of a block is 3x3 pad 1 or 1x1 pad 0: both give floor((h - 1) / s) + 1
+        const dims = { c: b.outChannels, n: h.n, h: outSize(h.h, 1, b.stride, 0), w: outSize(h.w, 1, b.stride, 0) };
         h = b.forward(ctx, h, mapAt(ctx, kept(ctx, `${b.path}.out`, j++ % 2 === 0 ? 'resB' : 'resA'), dims).data);
         t.outs.push(h);
       }

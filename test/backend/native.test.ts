@@ -143,6 +143,7 @@ const CONVS: [string, ConvGeometry, boolean][] = [
   ['3x3 pad 1', convGeometry(2, 8, 14, 14, 32, 3, 1, 1), true],
   ['3x3 pad 1 growth 32 at 28x28', convGeometry(1, 128, 28, 28, 32, 3, 1, 1), false],
   ['3x3 pad 1 at 7x7 batch 3', convGeometry(3, 128, 7, 7, 12, 3, 1, 1), false],
+  ['3x3 pad 1 at 7x7 batch 20, two column blocks', convGeometry(20, 16, 7, 7, 8, 3, 1, 1), true],
   ['7x7 stride 2 pad 3 stem', convGeometry(2, 3, 32, 32, 16, 7, 2, 3), true],
   ['3x3 stride 2 no pad, odd size', convGeometry(2, 5, 11, 9, 7, 3, 2, 0), true],
   ['1x1 stride 2', convGeometry(2, 6, 10, 10, 9, 1, 2, 0), false],

@@ -1,0 +1,241 @@
+/*
+ * dispatch.c: ISA choice and work splitting for the addon (the wasm build has its own driver). Ops big
+ * enough to pay for a hand-off (~100 us of work; DESIGN.md: a hand-off costs 5-15 us) are split over the
+ * pool: GEMM/convolution by output columns in multiples of the micro-tile width, or by output rows when
+ * there are too few columns (7x7 maps at batch 1); the rest by channels or elements.
+ */
+#define _GNU_SOURCE
+#include "dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "threadpool.h"
+
+#define PAR_FLOPS 4000000.0 /* ~25 us of GEMM on one core: below this, one thread */
+#define PAR_ELEMS (1u << 18) /* elementwise ops: ~1 MiB of floats */
+
+#if defined(__x86_64__) || defined(__i386__)
+static const struct dn_kernels *const all[] = {&dn_kernels_avx512, &dn_kernels_avx2, &dn_kernels_sse2};
+static int supported(const struct dn_kernels *k) {
+  __builtin_cpu_init();
+  if (k == &dn_kernels_avx512) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2");
+  if (k == &dn_kernels_avx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return 1;
+}
+#elif defined(__aarch64__)
+static const struct dn_kernels *const all[] = {&dn_kernels_neon};
+static int supported(const struct dn_kernels *k) { return k != 0; }
+#else
+static const struct dn_kernels *const all[] = {&dn_kernels_generic};
+static int supported(const struct dn_kernels *k) { return k != 0; }
+#endif
+#define NUM_ISAS (sizeof all / sizeof all[0])
+
+static const struct dn_kernels *kt; /* the active table */
+static char isa_list[64];
+
+int dn_set_isa(const char *name) {
+  for (size_t i = 0; i < NUM_ISAS; i++)
+    if (strcmp(all[i]->isa, name) == 0 && supported(all[i])) {
+      if (dn_pool_reserve(all[i]->gemm_scratch_floats()) != 0) return -1;
+      kt = all[i];
+      return 0;
+    }
+  return -1;
+}
+
+int dn_init(void) {
+  if (kt) return 0;
+  size_t scratch = 0;
+  for (size_t i = 0; i < NUM_ISAS; i++) {
+    size_t s = all[i]->gemm_scratch_floats();
+    if (s > scratch) scratch = s;
+    if (supported(all[i])) {
+      if (isa_list[0]) strcat(isa_list, ",");
+      strcat(isa_list, all[i]->isa);
+    }
+  }
+  long threads = sysconf(_SC_NPROCESSORS_ONLN);
+  const char *env = getenv("DENSENET_THREADS");
+  if (env && *env) threads = strtol(env, 0, 10);
+  if (threads < 1) threads = 1;
+  if (dn_pool_start((int)threads, scratch) != 0) return -1;
+  const char *want = getenv("DENSENET_ISA");
+  if (want && *want) return dn_set_isa(want) == 0 ? 0 : -2;
+  for (size_t i = 0; i < NUM_ISAS; i++)
+    if (supported(all[i])) {
+      kt = all[i];
+      return 0;
+    }
+  return -1;
+}
+
+const char *dn_isa(void) { return kt->isa; }
+const char *dn_isas(void) { return isa_list; }
+int dn_threads(void) { return dn_pool_threads(); }
+int dn_set_threads(int n) { return dn_pool_set_threads(n); }
+
+/* [lo, hi) of `total` for part t of nt, boundaries at multiples of `align`. */
+static void span(size_t total, size_t align, int t, int nt, size_t *lo, size_t *hi) {
+  size_t units = (total + align - 1) / align;
+  *lo = units * (size_t)t / (size_t)nt * align;
+  *hi = units * (size_t)(t + 1) / (size_t)nt * align;
+  if (*lo > total) *lo = total;
+  if (*hi > total) *hi = total;
+}
+
+static int threads_for(double work, double threshold) { return work >= threshold ? dn_pool_threads() : 1; }
+
+/* Column split when there are at least two column tiles per thread, else row split (in 8-row steps). */
+static int split_rows(size_t m, size_t n, int nt) {
+  return nt > 1 && (n + kt->gemm_nr() - 1) / kt->gemm_nr() < 2 * (size_t)nt && m >= 16 * (size_t)nt;
+}
+
+struct gemm_job {
+  const struct dn_gemm *g;
+  int rows;
+};
+
+static void gemm_task(void *p, int t, int nt, float *scratch) {
+  const struct gemm_job *j = p;
+  const struct dn_gemm *g = j->g;
+  size_t lo, hi;
+  if (!j->rows) {
+    span(g->n, kt->gemm_nr(), t, nt, &lo, &hi);
+    if (lo < hi) kt->gemm_part(g, lo, hi, scratch);
+    return;
+  }
+  span(g->m, 8, t, nt, &lo, &hi);
+  if (lo >= hi) return;
+  struct dn_gemm sub = *g;
+  sub.m = hi - lo;
+  sub.a += g->trans_a ? lo : lo * g->lda;
+  sub.c += lo * g->ldc;
+  kt->gemm_part(&sub, 0, g->n, scratch);
+}
+
+void dn_gemm(const struct dn_gemm *g) {
+  int nt = threads_for(2.0 * g->m * g->n * g->k, PAR_FLOPS);
+  struct gemm_job j = {g, split_rows(g->m, g->n, nt)};
+  dn_pool_run(gemm_task, &j, nt);
+}
+
+struct conv_job {
+  const struct dn_conv *g;
+  const float *x, *w, *bias;
+  float *y;
+  int rows;
+};
+
+static void conv_task(void *p, int t, int nt, float *scratch) {
+  const struct conv_job *j = p;
+  size_t cols = j->g->n * j->g->ho * j->g->wo, lo, hi;
+  if (!j->rows) {
+    span(cols, kt->gemm_nr(), t, nt, &lo, &hi);
+    if (lo < hi) kt->conv2d_part(j->g, j->x, j->w, j->bias, j->y, lo, hi, scratch);
+    return;
+  }
+  span(j->g->cout, 8, t, nt, &lo, &hi);
+  if (lo >= hi) return;
+  struct dn_conv sub = *j->g;
+  size_t kdim = sub.cin * sub.kh * sub.kw;
+  sub.cout = hi - lo;
+  kt->conv2d_part(&sub, j->x, j->w + lo * kdim, j->bias ? j->bias + lo : 0, j->y + lo * cols, 0, cols, scratch);
+}
+
+void dn_conv2d(const struct dn_conv *g, const float *x, const float *w, const float *bias, float *y) {
+  size_t cols = g->n * g->ho * g->wo;
+  int nt = threads_for(2.0 * g->cout * cols * g->cin * g->kh * g->kw, PAR_FLOPS);
+  struct conv_job j = {g, x, w, bias, y, split_rows(g->cout, cols, nt)};
+  dn_pool_run(conv_task, &j, nt);
+}
+
+struct linear_job {
+  size_t n, in, out;
+  const float *x, *w, *b;
+  float *y;
+};
+
+static void linear_task(void *p, int t, int nt, float *scratch) {
+  const struct linear_job *j = p;
+  size_t lo, hi;
+  span(j->out, kt->gemm_nr(), t, nt, &lo, &hi);
+  if (lo < hi) kt->linear_part(j->n, j->in, j->out, j->x, j->w, j->b, j->y, lo, hi, scratch);
+}
+
+void dn_linear(size_t n, size_t in, size_t out, const float *x, const float *w, const float *b, float *y) {
+  struct linear_job j = {n, in, out, x, w, b, y};
+  dn_pool_run(linear_task, &j, threads_for(2.0 * n * in * out, PAR_FLOPS));
+}
+
+/* The rest: one job struct, split over rows (channels) or elements. */
+enum row_op { SCALE_SHIFT, STATS, RELU, DROPOUT, MAXPOOL, AVGPOOL, GAP, SOFTMAX };
+struct row_job {
+  enum row_op op;
+  size_t rows, s, n, hw;
+  const struct dn_pool *pg;
+  const float *x, *a, *b;
+  const u8 *keep;
+  double q;
+  int relu;
+  float *y, *y2;
+};
+
+static void row_task(void *p, int t, int nt, float *scratch) {
+  (void)scratch;
+  const struct row_job *j = p;
+  size_t lo, hi;
+  span(j->rows, j->op == RELU || j->op == DROPOUT ? 64 : 1, t, nt, &lo, &hi);
+  if (lo >= hi) return;
+  switch (j->op) {
+    case SCALE_SHIFT: kt->scale_shift(lo, hi, j->s, j->x, j->a, j->b, j->relu, j->y); break;
+    case STATS: kt->channel_stats(lo, hi, j->s, j->x, j->y, j->y2); break;
+    case RELU: kt->relu(lo, hi, j->x, j->y); break;
+    case DROPOUT: kt->dropout(lo, hi, j->x, j->keep, j->q, j->y); break;
+    case MAXPOOL: kt->max_pool(j->pg, lo, hi, j->x, j->y); break;
+    case AVGPOOL: kt->avg_pool(j->pg, lo, hi, j->x, j->y); break;
+    case GAP: kt->global_avg_pool(j->rows, j->n, j->hw, lo, hi, j->x, j->y); break;
+    case SOFTMAX: kt->softmax(lo, hi, j->s, j->x, j->y); break;
+  }
+}
+
+static void run_rows(const struct row_job *j, double elems) {
+  int nt = threads_for(elems, PAR_ELEMS);
+  if ((size_t)nt > j->rows) nt = (int)j->rows;
+  dn_pool_run(row_task, (void *)j, nt < 1 ? 1 : nt);
+}
+
+void dn_scale_shift(size_t c, size_t s, const float *x, const float *scale, const float *shift, int relu, float *y) {
+  struct row_job j = {.op = SCALE_SHIFT, .rows = c, .s = s, .x = x, .a = scale, .b = shift, .relu = relu, .y = y};
+  run_rows(&j, (double)c * s);
+}
+void dn_channel_stats(size_t c, size_t s, const float *x, float *mean, float *var) {
+  struct row_job j = {.op = STATS, .rows = c, .s = s, .x = x, .y = mean, .y2 = var};
+  run_rows(&j, 2.0 * c * s);
+}
+void dn_relu(size_t size, const float *x, float *y) {
+  struct row_job j = {.op = RELU, .rows = size, .x = x, .y = y};
+  run_rows(&j, (double)size);
+}
+void dn_dropout(size_t size, const float *x, const u8 *keep, double q, float *y) {
+  struct row_job j = {.op = DROPOUT, .rows = size, .x = x, .keep = keep, .q = q, .y = y};
+  run_rows(&j, (double)size);
+}
+void dn_max_pool(const struct dn_pool *g, const float *x, float *y) {
+  struct row_job j = {.op = MAXPOOL, .rows = g->c, .pg = g, .x = x, .y = y};
+  run_rows(&j, (double)g->c * g->n * g->ho * g->wo * g->k * g->k);
+}
+void dn_avg_pool(const struct dn_pool *g, const float *x, float *y) {
+  struct row_job j = {.op = AVGPOOL, .rows = g->c, .pg = g, .x = x, .y = y};
+  run_rows(&j, (double)g->c * g->n * g->ho * g->wo * g->k * g->k);
+}
+void dn_global_avg_pool(size_t c, size_t n, size_t hw, const float *x, float *y) {
+  struct row_job j = {.op = GAP, .rows = c, .n = n, .hw = hw, .x = x, .y = y};
+  run_rows(&j, (double)c * n * hw);
+}
+void dn_softmax(size_t rows, size_t k, const float *x, float *y) {
+  struct row_job j = {.op = SOFTMAX, .rows = rows, .s = k, .x = x, .y = y};
+  run_rows(&j, 20.0 * rows * k);
+}

@@ -1,0 +1,32 @@
+/*
+ * dispatch.h: the addon's op layer: picks an ISA's kernel table and splits each op over the thread pool
+ * (columns of a GEMM or convolution, channels or elements of the rest). Arguments are already validated
+ * by the caller (addon.c); these functions never fail.
+ */
+#ifndef DN_DISPATCH_H
+#define DN_DISPATCH_H
+#include "kernels.h"
+
+/* Chooses the best ISA (or DENSENET_ISA) and starts the pool (DENSENET_THREADS); 0 on success. */
+int dn_init(void);
+const char *dn_isa(void);
+/* Names of the ISAs this CPU can run, best first, separated by commas. */
+const char *dn_isas(void);
+/* 0 on success, -1 if unknown or not supported by this CPU. */
+int dn_set_isa(const char *name);
+int dn_threads(void);
+int dn_set_threads(int n);
+
+void dn_gemm(const struct dn_gemm *g);
+void dn_conv2d(const struct dn_conv *g, const float *x, const float *w, const float *bias, float *y);
+void dn_linear(size_t n, size_t in, size_t out, const float *x, const float *w, const float *b, float *y);
+void dn_scale_shift(size_t c, size_t s, const float *x, const float *scale, const float *shift, int relu, float *y);
+void dn_channel_stats(size_t c, size_t s, const float *x, float *mean, float *var);
+void dn_relu(size_t size, const float *x, float *y);
+void dn_dropout(size_t size, const float *x, const u8 *keep, double q, float *y);
+void dn_max_pool(const struct dn_pool *g, const float *x, float *y);
+void dn_avg_pool(const struct dn_pool *g, const float *x, float *y);
+void dn_global_avg_pool(size_t c, size_t n, size_t hw, const float *x, float *y);
+void dn_softmax(size_t rows, size_t k, const float *x, float *y);
+
+#endif

@@ -1,0 +1,308 @@
+/*
+ * gemm.c: single-precision GEMM, BLIS-style (Van Zee & van de Geijn, "BLIS", ACM TOMS 2015; Goto & van de
+ * Geijn 2008): pack a KC x NC block of op(B) into NR-wide panels, then a register-tiled MR x NR micro-kernel
+ * that broadcasts A (read in place, or from MR-row panels when transposed) and vectorises along N.
+ * Transposes and the implicit im2col of a convolution input live only in the packing routines, so
+ * backward passes reuse the same kernel. Not threaded: callers split columns (or rows).
+ */
+#include "kernels.h"
+
+/* Register tile. AVX-512: 8 x 48 = 24 zmm accumulators + 3 B vectors, A broadcast from memory. */
+#ifndef DN_MR
+#if VL == 16
+#define DN_MR 8
+#define DN_NV 3
+#else
+#define DN_MR 6
+#define DN_NV 2
+#endif
+#endif
+#define MR DN_MR
+#define NV DN_NV
+#define NR (NV * VL)
+/* Cache blocks: a KC x NC packed B block (~768 KiB) stays in L2, an MR x KC A panel (8 KiB) in L1. */
+#ifndef DN_KC
+#define DN_KC 256
+#endif
+#ifndef DN_NC
+#define DN_NC 768
+#endif
+#define KC DN_KC
+#define NC DN_NC
+#define MC 192 /* a multiple of MR (6 and 8) */
+#define A_CAP (256 * 1024) /* floats of packed A kept across column blocks (1 MiB) */
+#ifndef DN_TAB_WO
+#define DN_TAB_WO 8
+#endif
+#define TAB_WO DN_TAB_WO /* im2col by offset table below this output width (measured: 2x at 7x7, slower at 14x14) */
+#define TAB_TAPS 64      /* ... and up to this many kernel taps (8x8) */
+
+size_t K(gemm_scratch_floats)(void) { return (size_t)A_CAP + (size_t)KC * NC + 2 * (NC + 2 * VL) + TAB_TAPS * NC; }
+size_t K(gemm_nr)(void) { return NR; }
+
+/*
+ * c[0..mr)[0..ncols) (+)= A . b_panel over kc steps; b: [kc][NR] packed and zero-padded. A element (i, p)
+ * is a[i*ars + p*acs]: a packed panel [kc][MR] (ars 1, acs MR), or A read in place from a row-major
+ * matrix (ars lda, acs 1; every step broadcasts one float from each of mr sequential rows, so in-place
+ * A costs the kernel nothing and saves packing A, which dominated small-N GEMMs such as 7x7 maps at
+ * batch 1). mr <= MR and nv = ceil(ncols / VL) are compile-time constants in each instance below.
+ */
+INLINE void ukernel(const int mr, const int nv, size_t kc, const float *RESTRICT a, size_t ars, size_t acs,
+                    const float *RESTRICT b, float *RESTRICT c, size_t ldc, size_t ncols, int accumulate) {
+  vf acc[MR][NV];
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nv; j++) acc[i][j] = (vf){0};
+  for (size_t p = 0; p < kc; p++) {
+    vf bv[NV];
+    for (int j = 0; j < nv; j++) bv[j] = *(const vf *)(b + j * VL);
+    for (int i = 0; i < mr; i++) {
+      vf av = splat(a[i * ars]);
+      for (int j = 0; j < nv; j++) acc[i][j] += av * bv[j];
+    }
+    a += acs;
+    b += NR;
+  }
+  if (ncols == (size_t)nv * VL) {
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nv; j++) {
+        float *d = c + i * ldc + j * VL;
+        store_u(d, accumulate ? load_u(d) + acc[i][j] : acc[i][j]);
+      }
+    return;
+  }
+  /* column edge: through a small buffer, then only the valid columns */
+  float tmp[NV * VL] __attribute__((aligned(64)));
+  if (ncols > (size_t)nv * VL) __builtin_unreachable();
+  for (int i = 0; i < mr; i++) {
+    for (int j = 0; j < nv; j++) *(vf *)(tmp + j * VL) = acc[i][j];
+    float *d = c + i * ldc;
+    if (accumulate)
+      for (size_t t = 0; t < ncols; t++) d[t] += tmp[t];
+    else
+      for (size_t t = 0; t < ncols; t++) d[t] = tmp[t];
+  }
+}
+
+/* ukr[mr-1][nv-1]: packed A; ukd: A in place with row stride lda */
+typedef void (*ukr_fn)(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, size_t ncols,
+                       int acc);
+#define UKR(mr, nv)                                                                                          \
+  static void ukr_##mr##_##nv(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,  \
+                              size_t ncols, int acc) {                                                      \
+    (void)lda;                                                                                              \
+    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, 1, MR, b, c, ldc, ncols, acc);                     \
+  }                                                                                                         \
+  static void ukd_##mr##_##nv(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,  \
+                              size_t ncols, int acc) {                                                      \
+    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, lda, 1, b, c, ldc, ncols, acc);                    \
+  }
+#define UKR_ROW(mr) UKR(mr, 1) UKR(mr, 2) UKR(mr, 3) UKR(mr, 4)
+UKR_ROW(1) UKR_ROW(2) UKR_ROW(3) UKR_ROW(4) UKR_ROW(5) UKR_ROW(6) UKR_ROW(7) UKR_ROW(8)
+#define UKR_REF(p, mr) {p##_##mr##_1, p##_##mr##_2, p##_##mr##_3, p##_##mr##_4}
+static const ukr_fn ukrs[8][4] = {UKR_REF(ukr, 1), UKR_REF(ukr, 2), UKR_REF(ukr, 3), UKR_REF(ukr, 4),
+                                  UKR_REF(ukr, 5), UKR_REF(ukr, 6), UKR_REF(ukr, 7), UKR_REF(ukr, 8)};
+static const ukr_fn ukds[8][4] = {UKR_REF(ukd, 1), UKR_REF(ukd, 2), UKR_REF(ukd, 3), UKR_REF(ukd, 4),
+                                  UKR_REF(ukd, 5), UKR_REF(ukd, 6), UKR_REF(ukd, 7), UKR_REF(ukd, 8)};
+
+/* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-row panels: dst[panel][p][MR]. */
+static void pack_a(const struct dn_gemm *g, size_t i0, size_t mc, size_t p0, size_t kc, float *RESTRICT dst) {
+  for (size_t ir = 0; ir < mc; ir += MR, dst += MR * kc) {
+    size_t mr = min_sz(MR, mc - ir);
+    if (!g->trans_a) { /* a [m][k]: row i is contiguous in p */
+      for (size_t i = 0; i < mr; i++) {
+        const float *src = g->a + (i0 + ir + i) * g->lda + p0;
+        for (size_t p = 0; p < kc; p++) dst[p * MR + i] = src[p];
+      }
+    } else { /* a [k][m]: MR consecutive rows of op(A) are contiguous */
+      for (size_t p = 0; p < kc; p++) {
+        const float *src = g->a + (p0 + p) * g->lda + i0 + ir;
+        for (size_t i = 0; i < mr; i++) dst[p * MR + i] = src[i];
+      }
+    }
+    for (size_t i = mr; i < MR; i++)
+      for (size_t p = 0; p < kc; p++) dst[p * MR + i] = 0.0f;
+  }
+}
+
+/*
+ * Short copies and fills in whole vectors, never libc calls (wasm has no libc). They may write up to VL-1
+ * floats past d + n (the caller's buffer has the slack, and later writes go left to right over it); the
+ * copy reads past src + n only while that stays below src_end.
+ */
+INLINE void copy_over(float *RESTRICT d, const float *RESTRICT src, size_t n, const float *src_end) {
+  size_t i = 0;
+  if (src + round_up(n, VL) <= src_end) {
+    for (; i < n; i += VL) store_u(d + i, load_u(src + i));
+  } else {
+    for (; i + VL <= n; i += VL) store_u(d + i, load_u(src + i));
+    for (; i < n; i++) d[i] = src[i];
+  }
+}
+
+INLINE void zero_over(float *d, size_t n) {
+  for (size_t i = 0; i < n; i += VL) store_u(d + i, (vf){0});
+}
+
+/*
+ * Columns [j0, j0+nc) of row `row` of the im2col matrix, into a contiguous buffer d (nc + VL floats):
+ * op(B)[ci*kh*kw + i*kw + j][(b*ho + oh)*wo + ow] = x[ci][b][oh*s - pad + i][ow*s - pad + j], zero outside
+ * the image. Works one output row (b, oh) at a time: zeros, a contiguous (stride 1) copy, zeros.
+ */
+static void im2col_row(const struct dn_conv *cv, const float *x, size_t row, size_t j0, size_t nc, float *RESTRICT d) {
+  size_t khw = cv->kh * cv->kw, ci = row / khw, r = row % khw, ki = r / cv->kw, kj = r % cv->kw;
+  size_t s = cv->stride, hw = cv->h * cv->w, ohw = cv->ho * cv->wo;
+  const float *xc = x + ci * cv->n * hw, *x_end = x + cv->cin * cv->n * hw;
+  size_t b = j0 / ohw, rem = j0 % ohw, oh = rem / cv->wo, ow = rem % cv->wo;
+  /* valid ow range for this kj: 0 <= ow*s - pad + kj < w */
+  ptrdiff_t pad = (ptrdiff_t)cv->pad, off = (ptrdiff_t)kj - pad;
+  size_t ow_lo = off >= 0 ? 0 : (size_t)((-off + (ptrdiff_t)s - 1) / (ptrdiff_t)s);
+  ptrdiff_t last = (ptrdiff_t)cv->w - 1 - off; /* ow*s <= last */
+  size_t ow_hi = last < 0 ? 0 : min_sz(cv->wo, (size_t)last / s + 1);
+  if (ow_lo > ow_hi) ow_lo = ow_hi;
+  for (size_t q = 0; q < nc;) {
+    size_t seg = min_sz(cv->wo - ow, nc - q);
+    ptrdiff_t ih = (ptrdiff_t)(oh * s) - pad + (ptrdiff_t)ki;
+    float *dq = d + q;
+    if (ih < 0 || ih >= (ptrdiff_t)cv->h) {
+      zero_over(dq, seg);
+    } else {
+      const float *src = xc + b * hw + (size_t)ih * cv->w;
+      size_t lo = min_sz(max_sz(ow_lo, ow), ow + seg) - ow, hi = max_sz(min_sz(ow_hi, ow + seg), ow + lo) - ow;
+      zero_over(dq, lo); /* zeros, copy, zeros: each may spill right, and the next overwrites the spill */
+      if (s == 1)
+        copy_over(dq + lo, src + (ptrdiff_t)(ow + lo) + off, hi - lo, x_end);
+      else
+        for (size_t u = lo; u < hi; u++) dq[u] = src[(ptrdiff_t)((ow + u) * s) + off];
+      zero_over(dq + hi, seg - hi);
+    }
+    q += seg;
+    ow += seg;
+    if (ow == cv->wo) {
+      ow = 0;
+      if (++oh == cv->ho) oh = 0, b++;
+    }
+  }
+}
+
+/*
+ * Small maps (wo < TAB_WO, i.e. 7x7 and below): im2col by an offset table. tab[t][q] is the offset, inside one channel plane
+ * of x [n][h][w], of the input pixel under kernel tap t = i*kw + j for output column j0 + q, or -1 in the
+ * padding. Built once per column block; each im2col row is then one gather (vectorised by the compiler),
+ * where the segment walk above would pay its per-output-row overhead every 7 or 14 floats.
+ */
+static void im2col_table(const struct dn_conv *cv, size_t j0, size_t nc, int *RESTRICT tab) {
+  size_t hw = cv->h * cv->w, ohw = cv->ho * cv->wo;
+  for (size_t t = 0; t < cv->kh * cv->kw; t++) {
+    ptrdiff_t ki = (ptrdiff_t)(t / cv->kw), kj = (ptrdiff_t)(t % cv->kw), pad = (ptrdiff_t)cv->pad;
+    size_t b = j0 / ohw, oh = j0 % ohw / cv->wo, ow = j0 % cv->wo;
+    for (size_t q = 0; q < nc; q++) {
+      ptrdiff_t ih = (ptrdiff_t)(oh * cv->stride) - pad + ki, iw = (ptrdiff_t)(ow * cv->stride) - pad + kj;
+      int inside = ih >= 0 && ih < (ptrdiff_t)cv->h && iw >= 0 && iw < (ptrdiff_t)cv->w;
+      tab[t * nc + q] = inside ? (int)(b * hw + (size_t)ih * cv->w + (size_t)iw) : -1;
+      if (++ow == cv->wo) {
+        ow = 0;
+        if (++oh == cv->ho) oh = 0, b++;
+      }
+    }
+  }
+}
+
+INLINE void im2col_gather(const struct dn_conv *cv, const float *x, size_t row, const int *RESTRICT tab, size_t nc,
+                          float *RESTRICT d) {
+  size_t khw = cv->kh * cv->kw;
+  const float *xc = x + row / khw * cv->n * cv->h * cv->w;
+  const int *tr = tab + row % khw * nc;
+  static const float zero = 0.0f;
+  for (size_t q = 0; q < nc; q++) {
+    int o = tr[q];
+    d[q] = *(o >= 0 ? xc + o : &zero); /* branch-free: a select of the address, then one load */
+  }
+}
+
+/* Row p of the packed block from a contiguous source row: NR-wide pieces to their panels, zero padding. */
+INLINE void scatter_row(const float *RESTRICT src, float *RESTRICT d, size_t nc, size_t kc) {
+  size_t full = nc / NR * NR, rest = nc - full;
+  for (size_t jr = 0; jr < full; jr += NR)
+    for (int v = 0; v < NV; v++) *(vf *)(d + jr * kc + v * VL) = load_u(src + jr + v * VL);
+  if (rest) {
+    for (size_t j = 0; j < rest; j++) d[full * kc + j] = src[full + j];
+    for (size_t j = rest; j < NR; j++) d[full * kc + j] = 0.0f;
+  }
+}
+
+/*
+ * Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into NR-column panels dst[panel][p][NR], zero-padded.
+ * Row by row, so the source is read sequentially (a panel-by-panel walk would jump ldb floats per 192
+ * bytes and defeat the hardware prefetcher).
+ */
+static void pack_b(const struct dn_gemm *g, size_t p0, size_t kc, size_t j0, size_t nc, float *RESTRICT dst,
+                   float *RESTRICT row_buf, const int *tab) {
+  if (tab) {
+    for (size_t p = 0; p < kc; p++) {
+      im2col_gather(g->im2col, g->b, p0 + p, tab, nc, row_buf);
+      scatter_row(row_buf, dst + p * NR, nc, kc);
+    }
+  } else if (g->im2col) {
+    /* Double-buffered: row p+1 is built while row p is scattered, so the scatter's aligned loads never wait
+     * on the just-issued unaligned stores of the same row (a store-forwarding stall that cost ~2x here). */
+    size_t slot = round_up(nc, VL) + VL;
+    im2col_row(g->im2col, g->b, p0, j0, nc, row_buf);
+    for (size_t p = 0; p < kc; p++) {
+      if (p + 1 < kc) im2col_row(g->im2col, g->b, p0 + p + 1, j0, nc, row_buf + ((p + 1) & 1) * slot);
+      scatter_row(row_buf + (p & 1) * slot, dst + p * NR, nc, kc);
+    }
+  } else if (!g->trans_b) { /* b [k][n] */
+    for (size_t p = 0; p < kc; p++) scatter_row(g->b + (p0 + p) * g->ldb + j0, dst + p * NR, nc, kc);
+  } else { /* b [n][k]: column j of op(B) is row j of b, contiguous in p */
+    size_t panel = kc * NR, ncp = round_up(nc, NR);
+    for (size_t j = 0; j < ncp; j++) {
+      const float *src = g->b + (j0 + j) * g->ldb + p0;
+      float *d = dst + (j / NR) * panel + j % NR;
+      if (j < nc)
+        for (size_t p = 0; p < kc; p++) d[p * NR] = src[p];
+      else
+        for (size_t p = 0; p < kc; p++) d[p * NR] = 0.0f;
+    }
+  }
+}
+
+void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch) {
+  size_t m = g->m, k = g->k, mp = round_up(m, MR);
+  if (k == 0) { /* op(A).op(B) is zero: c = beta * c */
+    if (g->beta == 0.0f)
+      for (size_t i = 0; i < m; i++)
+        for (size_t j = n0; j < n1; j++) g->c[i * g->ldc + j] = 0.0f;
+    return;
+  }
+  /* A [m][k] is read in place; a transposed A is packed, once per call when it fits (A_CAP). */
+  int direct_a = !g->trans_a, keep_a = mp * k <= A_CAP;
+  float *pa = scratch, *pb = scratch + A_CAP, *row_buf = pb + (size_t)KC * NC;
+  const struct dn_conv *cv = g->im2col;
+  int *tab = cv && cv->wo < TAB_WO && cv->kh * cv->kw <= TAB_TAPS ? (int *)(row_buf + 2 * (NC + 2 * VL)) : 0;
+  size_t nkb = (k + KC - 1) / KC, kb = round_up((k + nkb - 1) / nkb, 4); /* equal k blocks */
+  for (size_t jc = n0; jc < n1; jc += NC) {
+    size_t nc = min_sz(NC, n1 - jc);
+    if (tab) im2col_table(cv, jc, nc, tab);
+    for (size_t pc = 0; pc < k; pc += kb) {
+      size_t kc = min_sz(kb, k - pc);
+      pack_b(g, pc, kc, jc, nc, pb, row_buf, tab);
+      int accumulate = pc > 0 || g->beta != 0.0f;
+      size_t mc_max = direct_a || keep_a ? mp : MC;
+      for (size_t ic = 0; ic < m; ic += mc_max) {
+        size_t mc = min_sz(mc_max, m - ic);
+        float *pab = keep_a ? pa + pc * mp : pa;
+        if (!direct_a && (!keep_a || jc == n0)) pack_a(g, ic, mc, pc, kc, pab);
+        for (size_t ir = 0; ir < mc; ir += MR) {
+          size_t mr = min_sz(MR, mc - ir);
+          float *crow = g->c + (ic + ir) * g->ldc + jc;
+          const float *ap = direct_a ? g->a + (ic + ir) * g->lda + pc : pab + ir * kc;
+          const ukr_fn *row = direct_a ? ukds[mr - 1] : ukrs[mr - 1];
+          for (size_t jr = 0; jr < nc; jr += NR) {
+            size_t ncols = min_sz(NR, nc - jr), nv = (ncols + VL - 1) / VL;
+            row[nv - 1](kc, ap, g->lda, pb + jr * kc, crow + jr, g->ldc, ncols, accumulate);
+          }
+        }
+      }
+    }
+  }
+}

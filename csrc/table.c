@@ -1,0 +1,27 @@
+/*
+ * table.c: this ISA build's entry points as one struct (dn_kernels_avx512, dn_kernels_sse2, ...), so the
+ * addon picks an instruction set once at load time and calls through it. No code, only the table.
+ */
+#include "kernels.h"
+
+#define DN_TABLE_NAME2(s) dn_kernels_##s
+#define DN_TABLE_NAME(s) DN_TABLE_NAME2(s)
+#define DN_STR2(s) #s
+#define DN_STR(s) DN_STR2(s)
+
+const struct dn_kernels DN_TABLE_NAME(DN_SUFFIX) = {
+    .isa = DN_STR(DN_SUFFIX),
+    .gemm_nr = K(gemm_nr),
+    .gemm_scratch_floats = K(gemm_scratch_floats),
+    .gemm_part = K(gemm_part),
+    .conv2d_part = K(conv2d_part),
+    .linear_part = K(linear_part),
+    .scale_shift = K(scale_shift),
+    .channel_stats = K(channel_stats),
+    .relu = K(relu),
+    .dropout = K(dropout),
+    .max_pool = K(max_pool),
+    .avg_pool = K(avg_pool),
+    .global_avg_pool = K(global_avg_pool),
+    .softmax = K(softmax),
+};
