@@ -53,6 +53,7 @@ export async function evaluate(model: ImageClassifier, data: Dataset, backend: B
       }
       n += b.size;
       opts.onBatch?.(n, data.size);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // keep signals and output flowing (see trainer.ts)
     }
   } finally {
     await loader.close();

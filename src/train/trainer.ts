@@ -134,6 +134,9 @@ export async function fit(a: FitArgs): Promise<FitResult> {
           loss: p.loss / p.seen, acc: p.correct / p.seen, imagesPerSec: ips,
           etaSec: ((loader.numBatches - state.batchInEpoch) * c.batchSize) / ips,
         });
+        // let the event loop run once per step: prefetched batches resolve as microtasks, which alone would
+        // starve signal handlers (Ctrl-C) and stream writes for a whole epoch
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if ((c.maxSteps !== null && state.step >= c.maxSteps) || a.shouldStop?.()) {
           stoppedEarly = true;
           break;

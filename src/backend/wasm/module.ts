@@ -1,0 +1,127 @@
+/**
+ * The wasm module and its memory: instantiates build/densenet.wasm (csrc/ compiled by scripts/build-wasm.mjs)
+ * from bytes or a compiled module, and manages one linear memory as a per-call bump arena that grows when a
+ * call needs more than any call before it and is reused otherwise (DESIGN.md: never allocate per op).
+ * Browser-safe: no Node imports; where the bytes come from (a file, fetch) is the caller's business.
+ */
+import type { F32 } from '../backend.js';
+
+/** The module's exports (csrc/wasm_exports.c). Pointers are byte offsets into memory; sizes are counts. */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  readonly __heap_base: WebAssembly.Global;
+  dn_scratch_floats(): number;
+  dn_gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number, c: number, scratch: number): void;
+  dn_conv2d(n: number, cin: number, h: number, w: number, cout: number, kh: number, kw: number, stride: number, pad: number,
+    ho: number, wo: number, x: number, weight: number, bias: number, y: number, scratch: number): void;
+  dn_linear(n: number, inF: number, outF: number, x: number, w: number, b: number, y: number, scratch: number): void;
+  dn_scale_shift(c: number, s: number, x: number, scale: number, shift: number, relu: number, y: number): void;
+  dn_channel_stats(c: number, s: number, x: number, mean: number, variance: number): void;
+  dn_relu(size: number, x: number, y: number): void;
+  dn_dropout(size: number, x: number, keep: number, q: number, y: number): void;
+  dn_max_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number): void;
+  dn_avg_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number): void;
+  dn_global_avg_pool(c: number, n: number, hw: number, x: number, y: number): void;
+  dn_softmax(rows: number, k: number, x: number, y: number): void;
+}
+
+const PAGE = 65536;
+const ALIGN = 64; // a cache line; the kernels' aligned vector loads need 16
+const MAX_BYTES = 65536 * PAGE; // wasm32: 4 GiB
+const align = (v: number): number => Math.ceil(v / ALIGN) * ALIGN;
+
+/**
+ * Linear memory as [stack | data | GEMM scratch | per-call arena]. A call reserves the bytes it needs, copies
+ * its inputs in with put(), takes output space with take(), runs, and copies results out with get(); the
+ * next call starts again at the arena base. Growing detaches the old ArrayBuffer, so views are refreshed.
+ */
+export class WasmMemory {
+  readonly scratch: number;
+  private readonly base: number;
+  private top = 0;
+  private f32: Float32Array;
+  private u8: Uint8Array;
+
+  constructor(private readonly memory: WebAssembly.Memory, heapBase: number, scratchFloats: number) {
+    this.scratch = align(heapBase);
+    this.base = align(this.scratch + 4 * scratchFloats);
+    this.f32 = new Float32Array(memory.buffer);
+    this.u8 = new Uint8Array(memory.buffer);
+    this.reserve(0);
+  }
+
+  /** Bytes of linear memory now (for tests: growth happens once, not per call). */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Starts a call that needs `floats` floats of arena (plus alignment per array); grows memory if short. */
+  reserve(floats: number, arrays = 8): void {
+    const need = this.base + 4 * floats + ALIGN * arrays;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      if (need > MAX_BYTES) throw new Error(`wasm: op needs ${(need / 2 ** 30).toFixed(2)} GiB of memory, over wasm32's 4 GiB`);
+      // grow by at least a quarter so a run whose sizes creep up does not grow on every call
+      const want = Math.min(MAX_BYTES, Math.max(need, Math.floor(have * 1.25)));
+      this.memory.grow(Math.ceil((want - have) / PAGE));
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.u8 = new Uint8Array(this.memory.buffer);
+    }
+    this.top = this.base;
+  }
+
+  /** Space for `n` floats in the arena; returns its byte address. */
+  take(n: number): number {
+    const p = this.top;
+    this.top = align(p + 4 * n);
+    return p;
+  }
+
+  /** Copies src into the arena; returns its address. */
+  put(src: F32): number {
+    const p = this.take(src.length);
+    this.f32.set(src, p >>> 2);
+    return p;
+  }
+
+  /** put() for an optional argument: null becomes the C null pointer (address 0 lies in the stack, never in the arena). */
+  putOpt(src: F32 | null): number {
+    return src === null ? 0 : this.put(src);
+  }
+
+  /** Copies bytes (a dropout keep-mask) into the arena. */
+  putBytes(src: Uint8Array): number {
+    const p = this.top;
+    this.top = align(p + src.length);
+    this.u8.set(src, p);
+    return p;
+  }
+
+  /** Copies dst.length floats at address p out into dst. */
+  get(p: number, dst: F32): void {
+    dst.set(this.f32.subarray(p >>> 2, (p >>> 2) + dst.length));
+  }
+
+  /** Reads one float at address p. */
+  at(p: number): number {
+    return this.f32[p >>> 2];
+  }
+}
+
+export interface WasmInstance {
+  readonly exports: KernelExports;
+  readonly mem: WasmMemory;
+}
+
+/** Instantiates the kernels from the .wasm bytes (or a compiled module). The module imports nothing. */
+export async function instantiate(source: BufferSource | WebAssembly.Module): Promise<WasmInstance> {
+  const instance = source instanceof WebAssembly.Module
+    ? await WebAssembly.instantiate(source, {})
+    : (await WebAssembly.instantiate(source, {})).instance;
+  const exports = instance.exports as unknown as KernelExports;
+  for (const name of ['memory', '__heap_base', 'dn_scratch_floats', 'dn_gemm', 'dn_conv2d', 'dn_softmax'] as const) {
+    if (!(name in exports)) throw new Error(`wasm module lacks the export ${name} (rebuild with node scripts/build-wasm.mjs)`);
+  }
+  const heapBase = Number(exports.__heap_base.value);
+  return { exports, mem: new WasmMemory(exports.memory, heapBase, exports.dn_scratch_floats()) };
+}
