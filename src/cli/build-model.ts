@@ -5,6 +5,8 @@
 import { DenseNet } from '../models/densenet.js';
 import type { ImageClassifier } from '../models/classifier.js';
 import type { DenseNetConfig } from '../models/config.js';
+import { ResNet, type ResNetConfigInput } from '../models/resnet.js';
+import { createResNet, RESNET_VARIANTS } from '../models/variants-resnet.js';
 import { modelConfigFrom, type ModelFlags } from './model-options.js';
 
 export interface BuiltModel {
@@ -20,18 +22,34 @@ export interface BuildOptions {
   numClasses?: number;
 }
 
-export function modelFromFlags(flags: ModelFlags, o: BuildOptions): BuiltModel {
+export function isResNetName(name: string | undefined): name is string {
+  return name !== undefined && Object.hasOwn(RESNET_VARIANTS, name);
+}
+
+export function modelFromFlags(flags: ModelFlags, o: BuildOptions, name?: string): BuiltModel {
+  const arch = name ?? flags.arch;
+  if (isResNetName(arch)) {
+    // a ResNet baseline: only the input channels and classes are settable from flags
+    const num = (v: string | undefined, d: number | undefined): number | undefined => (v !== undefined ? Number(v) : d);
+    const overrides: { numClasses?: number; inChannels?: number } = {};
+    const nc = num(flags.numClasses, o.numClasses);
+    const ic = num(flags.inChannels, o.inChannels);
+    if (nc !== undefined) overrides.numClasses = nc;
+    if (ic !== undefined) overrides.inChannels = ic;
+    return { model: createResNet(arch, overrides, o.seed, { init: o.init }), arch };
+  }
   const fromData: Partial<DenseNetConfig> = {};
   if (o.inChannels !== undefined) fromData.inChannels = o.inChannels;
   if (o.numClasses !== undefined) fromData.numClasses = o.numClasses;
-  const config = modelConfigFrom(flags, undefined, fromData);
-  return { model: new DenseNet(config, o.seed, { init: o.init }), arch: flags.arch ?? null };
+  const config = modelConfigFrom(flags, name, fromData);
+  return { model: new DenseNet(config, o.seed, { init: o.init }), arch: arch ?? null };
 }
 
 /** A model of `family` from a checkpoint's config. */
 export function buildModel(family: string, config: Record<string, unknown>, seed: number, init: boolean, arch: string | null): BuiltModel {
   if (family === 'densenet') return { model: new DenseNet(config as unknown as DenseNetConfig, seed, { init }), arch };
-  throw new Error(`unknown model family '${family}' in checkpoint (known: densenet)`);
+  if (family === 'resnet') return { model: new ResNet(config as unknown as ResNetConfigInput, seed, { init }), arch };
+  throw new Error(`unknown model family '${family}' in checkpoint (known: densenet, resnet)`);
 }
 
 /** null when two model configs describe the same network, else the first differing fields. */

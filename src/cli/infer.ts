@@ -6,10 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { getBackend } from '../backend/select.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { readWeightsFile, writeSafetensorsFile } from '../io/weights-file.js';
-import { parseConfig } from '../models/config.js';
-import { DenseNet } from '../models/densenet.js';
 import { Tensor, shapeStr } from '../tensor/tensor.js';
-import { modelConfigFrom, type ModelFlags } from './model-options.js';
+import { buildModel, modelFromFlags } from './build-model.js';
+import type { ModelFlags } from './model-options.js';
 
 export interface InferFlags extends ModelFlags {
   weights?: string;
@@ -22,16 +21,16 @@ export interface InferFlags extends ModelFlags {
 
 export async function runInfer(flags: InferFlags): Promise<void> {
   const weights = flags.weights !== undefined ? await readWeightsFile(flags.weights) : null;
-  // a checkpoint written by this toolkit carries its config; flags override it
+  // a checkpoint written by this toolkit carries its model; otherwise the flags name it
   const noModelFlags = flags.arch === undefined && flags.config === undefined && flags.blockConfig === undefined;
-  const config = noModelFlags && weights?.metadata.config !== undefined
-    ? parseConfig(weights.metadata.config, `${flags.weights} metadata`)
-    : modelConfigFrom(flags);
   const seed = flags.seed !== undefined ? Number(flags.seed) : 0;
-  const model = new DenseNet(config, seed, { init: weights === null });
+  const fromFile = noModelFlags && weights?.metadata.config !== undefined;
+  const { model } = fromFile
+    ? buildModel(weights!.metadata.family || 'densenet', parseJson(weights!.metadata.config, `${flags.weights} metadata`), seed, false, weights!.metadata.arch || null)
+    : modelFromFlags(flags, { seed, init: weights === null });
   if (weights !== null) {
     try {
-      model.loadStateDict(weights.tensors);
+      model.loadStateDict(new Map([...weights.tensors].filter(([k]) => !k.startsWith('optimizer.'))));
     } catch (e) {
       throw new Error(`${flags.weights}: ${(e as Error).message}`);
     }
@@ -45,7 +44,7 @@ export async function runInfer(flags: InferFlags): Promise<void> {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch-size expects a positive integer, got '${flags.batchSize}'`);
   const backend = await getBackend(flags.backend);
 
-  const k = config.numClasses;
+  const k = model.numClasses;
   const logits = new Float32Array(n * k);
   const per = c * h * w;
   for (let i = 0; i < n; i += batch) {
@@ -56,7 +55,7 @@ export async function runInfer(flags: InferFlags): Promise<void> {
   }
   await writeSafetensorsFile(flags.output, new Map([['logits', new Tensor(logits, [n, k])]]), {
     backend: backend.name,
-    config: JSON.stringify(config),
+    config: JSON.stringify(model.modelConfig),
   });
   process.stderr.write(`infer: wrote logits [${n}, ${k}] to ${flags.output} (${backend.name} backend)\n`);
 }
@@ -77,4 +76,12 @@ async function readInput(path: string): Promise<Tensor> {
   if (t === undefined) throw new Error(`${path}: no tensor named 'input' (expected float32 [N, C, H, W])`);
   if (t.rank !== 4) throw new Error(`${path}: 'input' must be [N, C, H, W], got ${shapeStr(t.shape)}`);
   return t;
+}
+
+function parseJson(text: string, what: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${what}: config is not valid JSON`);
+  }
 }

@@ -2,6 +2,8 @@
 import { DenseNet } from '../models/densenet.js';
 import { summarize } from '../models/summary.js';
 import { VARIANTS } from '../models/variants.js';
+import { createResNet, RESNET_VARIANTS } from '../models/variants-resnet.js';
+import type { ImageClassifier } from '../models/classifier.js';
 import { commas, si, table } from './format.js';
 
 export interface ListRow {
@@ -12,13 +14,18 @@ export interface ListRow {
   input: string;
 }
 
+function row(name: string, description: string, model: ImageClassifier): ListRow {
+  const [c, h, w] = model.defaultInput;
+  const s = summarize(model, c, h, w);
+  return { name, description, params: s.params, macs: s.macs, input: `${c}x${h}x${w}` };
+}
+
+/** Every named model: the DenseNets, then the ResNet baselines. */
 export function listVariants(): ListRow[] {
-  return Object.entries(VARIANTS).map(([name, v]) => {
-    const model = new DenseNet(v.config, 0, { init: false });
-    const size = model.config.stem === 'imagenet' ? 224 : 32;
-    const s = summarize(model, model.config.inChannels, size, size);
-    return { name, description: v.description, params: s.params, macs: s.macs, input: `${model.config.inChannels}x${size}x${size}` };
-  });
+  return [
+    ...Object.entries(VARIANTS).map(([name, v]) => row(name, v.description, new DenseNet(v.config, 0, { init: false }))),
+    ...Object.entries(RESNET_VARIANTS).map(([name, v]) => row(name, v.description, createResNet(name, {}, 0, { init: false }))),
+  ];
 }
 
 export function runList(opts: { json?: boolean }): void {

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
+import type { CompareFlags } from './compare.js';
 import type { EvalFlags } from './eval.js';
 import type { SummaryFlags } from './summary.js';
 import type { TrainFlags } from './train.js';
@@ -15,6 +16,35 @@ function fail(e: unknown): never {
   process.stderr.write(`${msg.startsWith("densenet:") ? "" : "densenet: "}${msg.split('\n')[0]}\n`);
   if (process.env.DENSENET_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   process.exit(1);
+}
+
+/** The flags of `train`, and of `compare`, which trains each model the same way. */
+function addTrainOptions(cmd: Command): Command {
+  return addModelOptions(
+    cmd
+      .requiredOption('--data <spec>', 'fashion-mnist | idx:DIR | cifar10:DIR | cifar100:DIR | an image folder DIR')
+      .option('--epochs <n>', 'epochs', '40')
+      .option('--batch-size <n>', 'batch size', '64')
+      .option('--lr <x>', 'base learning rate', '0.1')
+      .option('--momentum <x>', 'SGD momentum', '0.9')
+      .option('--nesterov', 'Nesterov momentum (the paper; default)', true)
+      .option('--no-nesterov', 'plain momentum')
+      .option('--weight-decay <x>', 'coupled L2 weight decay (the paper: 1e-4)', '1e-4')
+      .option('--decay-bn-bias', 'also decay batch-norm parameters and biases (default: not)', false)
+      .option('--schedule <name>', 'multistep (divide by 10 at 50% and 75%) | cosine | constant', 'multistep')
+      .option('--warmup-epochs <x>', 'linear learning-rate warm-up', '0')
+      .option('--augment', 'random crop (pad 4) and horizontal flip', false)
+      .option('--val-split <fraction>', 'hold out this fraction of the training set for validation (default: use the test split)', '0')
+      .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout', '0')
+      .option('--max-steps <n>', 'stop after this many optimiser steps (smoke runs)')
+      .option('--out <dir>', 'output folder', 'runs/train')
+      .option('--resume <file>', 'continue from OUT/last.safetensors exactly')
+      .option('--backend <name>', 'native | wasm | reference')
+      .option('--memory-efficient', 'recompute BN-ReLU outputs in backward: memory linear in depth (default)', true)
+      .option('--no-memory-efficient', 'keep every BN-ReLU output (more memory, same numbers)')
+      .option('--input-size <HxW>', 'image folders: the size images are resized to (default 224)')
+      .option('--limit <n>', 'use a seeded sample of at most n training and n validation images (smoke runs)'),
+  );
 }
 
 export function buildProgram(): Command {
@@ -52,33 +82,19 @@ export function buildProgram(): Command {
       .option('--seed <n>', 'seed for the initialisation when no --weights are given', '0'),
   ).action(async (opts: InferFlags) => (await import('./infer.js')).runInfer(opts));
 
-  addModelOptions(
+  addTrainOptions(
     program
       .command('train')
-      .description('train a model; progress per epoch, OUT/metrics.jsonl, OUT/{last,best}.safetensors, OUT/curves.svg')
-      .requiredOption('--data <spec>', 'fashion-mnist | idx:DIR | cifar10:DIR | cifar100:DIR | an image folder DIR')
-      .option('--epochs <n>', 'epochs', '40')
-      .option('--batch-size <n>', 'batch size', '64')
-      .option('--lr <x>', 'base learning rate', '0.1')
-      .option('--momentum <x>', 'SGD momentum', '0.9')
-      .option('--nesterov', 'Nesterov momentum (the paper; default)', true)
-      .option('--no-nesterov', 'plain momentum')
-      .option('--weight-decay <x>', 'coupled L2 weight decay (the paper: 1e-4)', '1e-4')
-      .option('--decay-bn-bias', 'also decay batch-norm parameters and biases (default: not)', false)
-      .option('--schedule <name>', 'multistep (divide by 10 at 50% and 75%) | cosine | constant', 'multistep')
-      .option('--warmup-epochs <x>', 'linear learning-rate warm-up', '0')
-      .option('--augment', 'random crop (pad 4) and horizontal flip', false)
-      .option('--val-split <fraction>', 'hold out this fraction of the training set for validation (default: use the test split)', '0')
-      .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout', '0')
-      .option('--max-steps <n>', 'stop after this many optimiser steps (smoke runs)')
-      .option('--out <dir>', 'output folder', 'runs/train')
-      .option('--resume <file>', 'continue from OUT/last.safetensors exactly')
-      .option('--backend <name>', 'native | wasm | reference')
-      .option('--memory-efficient', 'recompute BN-ReLU outputs in backward: memory linear in depth (default)', true)
-      .option('--no-memory-efficient', 'keep every BN-ReLU output (more memory, same numbers)')
-      .option('--input-size <HxW>', 'image folders: the size images are resized to (default 224)')
-      .option('--limit <n>', 'use a seeded sample of at most n training and n validation images (smoke runs)'),
+      .description('train a model; progress per epoch, OUT/metrics.jsonl, OUT/{last,best}.safetensors, OUT/curves.svg'),
   ).action(async (opts: TrainFlags) => (await import('./train.js')).runTrain(opts));
+
+  addTrainOptions(
+    program
+      .command('compare')
+      .description('train several models with the same recipe; one table of params, MACs, accuracy, speed, memory')
+      .requiredOption('--archs <list>', 'comma-separated models, e.g. densenet-bc-100,resnet56')
+      .option('--json', 'print the rows as JSON'),
+  ).action(async (opts: CompareFlags) => (await import('./compare.js')).runCompare(opts));
 
   addModelOptions(
     program

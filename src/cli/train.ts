@@ -10,7 +10,8 @@ import { Rng } from '../tensor/rng.js';
 import { computeMeanStd } from '../data/transforms.js';
 import { isScheduleName, SCHEDULES } from '../optim/schedule.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { fit, type TrainConfig } from '../train/trainer.js';
+import { fit, type FitResult, type TrainConfig } from '../train/trainer.js';
+import type { ImageClassifier } from '../models/classifier.js';
 import { buildModel, describeConfigDifference, modelFromFlags } from './build-model.js';
 import type { ModelFlags } from './model-options.js';
 import { formatDuration, Progress } from './progress.js';
@@ -65,11 +66,23 @@ export function trainConfigFrom(f: TrainFlags): TrainConfig {
   };
 }
 
+export interface TrainOutcome {
+  result: FitResult;
+  model: ImageClassifier;
+  arch: string | null;
+  input: [number, number, number];
+  seconds: number;
+}
+
 export async function runTrain(f: TrainFlags): Promise<void> {
+  await trainFromFlags(f, new Progress());
+}
+
+/** Everything `densenet train` does, returning the outcome (used by `compare` for each model too). */
+export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<TrainOutcome> {
   const config = trainConfigFrom(f);
   const valSplit = num('val-split', f.valSplit, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
   const resume: Checkpoint | null = f.resume !== undefined ? await readCheckpoint(f.resume) : null;
-  const log = new Progress();
 
   // the model: from the checkpoint when resuming (flags, if any, must describe the same model)
   let built = resume !== null ? buildModel(resume.meta.family, resume.meta.config, config.seed, false, resume.meta.arch) : null;
@@ -82,7 +95,7 @@ export async function runTrain(f: TrainFlags): Promise<void> {
 
   const inputSize = f.inputSize !== undefined ? parseSize(f.inputSize) : null;
   const data = await resolveData(f.data, {
-    image: { channels: 3, ...(inputSize ? { height: inputSize[0], width: inputSize[1] } : {}) },
+    image: { channels: (resume?.meta.preprocessing.inputSize[0] ?? Number(f.inChannels ?? 3)) === 1 ? 1 : 3, ...(inputSize ? { height: inputSize[0], width: inputSize[1] } : {}) },
   });
   let train: Dataset = data.train;
   let val: Dataset | null = data.test ?? null;
@@ -142,9 +155,11 @@ export async function runTrain(f: TrainFlags): Promise<void> {
       },
     });
     log.done();
+    const seconds = (performance.now() - t0) / 1000;
     const where = join(f.out, 'last.safetensors');
     if (stop) log.log(`train: saved ${where} (epoch ${result.state.epoch + 1}, batch ${result.state.batchInEpoch}); continue with --resume ${where}`);
-    else log.log(`train: done in ${formatDuration((performance.now() - t0) / 1000)}; best val acc ${(100 * Math.max(0, result.state.bestValAcc)).toFixed(2)}%; wrote ${f.out}/{last,best}.safetensors, metrics.jsonl, curves.svg`);
+    else log.log(`train: done in ${formatDuration(seconds)}; best val acc ${(100 * Math.max(0, result.state.bestValAcc)).toFixed(2)}%; wrote ${f.out}/{last,best}.safetensors, metrics.jsonl, curves.svg`);
+    return { result, model, arch, input: preprocessing.inputSize, seconds };
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -15,6 +15,8 @@ export interface ImageClassifier {
   readonly modelConfig: Readonly<Record<string, unknown>>;
   readonly numClasses: number;
   readonly inChannels: number;
+  /** [C, H, W] the model is usually run at (224x224 for ImageNet stems, 32x32 for CIFAR ones) */
+  readonly defaultInput: [number, number, number];
   readonly rng: Rng;
   training: boolean;
   forward(x: Tensor, backend: Backend, hooks?: ForwardHooks): Tensor;

@@ -213,6 +213,11 @@ export class DenseNet extends Module implements ImageClassifier {
     return this.config.inChannels;
   }
 
+  get defaultInput(): [number, number, number] {
+    const size = this.config.stem === 'imagenet' ? 224 : 32;
+    return [this.config.inChannels, size, size];
+  }
+
   /** x: [N, C, H, W] -> logits [N, numClasses], in the current mode (eval: running statistics). */
   forward(x: Tensor, backend: Backend, hooks: ForwardHooks = {}): Tensor {
     const input = this.input(x);

@@ -99,6 +99,11 @@ export class ResNet extends Module implements ImageClassifier {
     return this.config.numClasses;
   }
 
+  get defaultInput(): [number, number, number] {
+    const size = this.config.kind === 'imagenet' ? 224 : 32;
+    return [this.config.inChannels, size, size];
+  }
+
   get inChannels(): number {
     return this.config.inChannels;
   }

@@ -7,7 +7,8 @@
 import type { Backend } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { TraceEvent } from '../nn/context.js';
-import type { DenseNet } from './densenet.js';
+import type { ImageClassifier } from './classifier.js';
+import { DenseNet } from './densenet.js';
 
 export interface SummaryRow {
   name: string;
@@ -58,7 +59,7 @@ const dryRun: Backend = {
 };
 
 /** Summarises `model` for an input of [batch, C, H, W]. Dense layers are one row each (their leaf ops summed). */
-export function summarize(model: DenseNet, c: number, h: number, w: number, batch = 1): ModelSummary {
+export function summarize(model: ImageClassifier, c: number, h: number, w: number, batch = 1): ModelSummary {
   const x = new Tensor(new Float32Array(batch * c * h * w), [batch, c, h, w]);
   const events: TraceEvent[] = [];
   const wasTraining = model.training;
@@ -71,13 +72,13 @@ export function summarize(model: DenseNet, c: number, h: number, w: number, batc
   const rows: SummaryRow[] = [];
   const rowOf = new Map<string, SummaryRow>();
   for (const e of events) {
-    if (e.kind === 'DenseBlock') continue;
-    // group the leaf ops of a dense layer or a transition into one row
-    const m = /^(features\.(?:denseblock\d+\.denselayer\d+|transition\d+))\./.exec(e.path);
+    if (e.kind === 'DenseBlock' || e.kind === 'ResidualBlock') continue;
+    // group the leaf ops of a dense layer, a transition or a residual block into one row
+    const m = /^(features\.(?:denseblock\d+\.denselayer\d+|transition\d+)|layer\d+\.\d+)\./.exec(e.path);
     const name = m ? m[1] : e.path;
     let row = rowOf.get(name);
     if (row === undefined) {
-      const kind = name.includes('denselayer') ? 'DenseLayer' : name.includes('transition') ? 'Transition' : e.kind;
+      const kind = name.includes('denselayer') ? 'DenseLayer' : name.includes('transition') ? 'Transition' : /^layer\d/.test(name) ? 'ResidualBlock' : e.kind;
       row = { name, kind, out: e.out, params: paramsUnder(name), macs: 0, activationBytes: 0 };
       rowOf.set(name, row);
       rows.push(row);
@@ -87,7 +88,8 @@ export function summarize(model: DenseNet, c: number, h: number, w: number, batc
   }
   for (const row of rows) row.activationBytes = 4 * row.out[0] * row.out[1] * row.out[2] * row.out[3];
 
-  const blocks: BlockSummary[] = model.features.blocks.map((b, i) => {
+  const dense = model instanceof DenseNet ? model.features.blocks : [];
+  const blocks: BlockSummary[] = dense.map((b, i) => {
     const ev = events.find((e) => e.path === b.path && e.kind === 'DenseBlock');
     const L = b.layers.length;
     return {
