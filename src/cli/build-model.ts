@@ -2,18 +2,13 @@
  * Building the model a command asks for: from --arch / --config / flags (a new model, its input channels and
  * classes defaulting to the data's), or from a checkpoint's family and config (resume, eval).
  */
-import { DenseNet } from '../models/densenet.js';
-import type { ImageClassifier } from '../models/classifier.js';
 import type { DenseNetConfig } from '../models/config.js';
-import { ResNet, type ResNetConfigInput } from '../models/resnet.js';
+import { DenseNet } from '../models/densenet.js';
+import type { BuiltModel } from '../models/factory.js';
 import { createResNet, RESNET_VARIANTS } from '../models/variants-resnet.js';
 import { modelConfigFrom, type ModelFlags } from './model-options.js';
 
-export interface BuiltModel {
-  model: ImageClassifier;
-  /** the variant name, when the model is a named one */
-  arch: string | null;
-}
+export { buildModel, type BuiltModel } from '../models/factory.js';
 
 export interface BuildOptions {
   seed: number;
@@ -43,13 +38,6 @@ export function modelFromFlags(flags: ModelFlags, o: BuildOptions, name?: string
   if (o.numClasses !== undefined) fromData.numClasses = o.numClasses;
   const config = modelConfigFrom(flags, name, fromData);
   return { model: new DenseNet(config, o.seed, { init: o.init }), arch: arch ?? null };
-}
-
-/** A model of `family` from a checkpoint's config. */
-export function buildModel(family: string, config: Record<string, unknown>, seed: number, init: boolean, arch: string | null): BuiltModel {
-  if (family === 'densenet') return { model: new DenseNet(config as unknown as DenseNetConfig, seed, { init }), arch };
-  if (family === 'resnet') return { model: new ResNet(config as unknown as ResNetConfigInput, seed, { init }), arch };
-  throw new Error(`unknown model family '${family}' in checkpoint (known: densenet, resnet)`);
 }
 
 /** null when two model configs describe the same network, else the first differing fields. */

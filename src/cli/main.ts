@@ -43,7 +43,8 @@ function addTrainOptions(cmd: Command): Command {
       .option('--memory-efficient', 'recompute BN-ReLU outputs in backward: memory linear in depth (default)', true)
       .option('--no-memory-efficient', 'keep every BN-ReLU output (more memory, same numbers)')
       .option('--input-size <HxW>', 'image folders: the size images are resized to (default 224)')
-      .option('--limit <n>', 'use a seeded sample of at most n training and n validation images (smoke runs)'),
+      .option('--limit <n>', 'use a seeded sample of at most n training and n validation images (smoke runs)')
+      .option('--max-memory <size>', 'largest batch (up to --batch-size) whose planned training memory fits, e.g. 4GB'),
   );
 }
 

@@ -14,7 +14,9 @@ import { fit, type FitResult, type TrainConfig } from '../train/trainer.js';
 import type { ImageClassifier } from '../models/classifier.js';
 import { buildModel, describeConfigDifference, modelFromFlags } from './build-model.js';
 import type { ModelFlags } from './model-options.js';
+import { bytes } from './format.js';
 import { formatDuration, Progress } from './progress.js';
+import { largestBatch, planMemory } from '../models/memory.js';
 
 export interface TrainFlags extends ModelFlags {
   data: string;
@@ -37,6 +39,7 @@ export interface TrainFlags extends ModelFlags {
   memoryEfficient: boolean;
   inputSize?: string;
   limit?: string;
+  maxMemory?: string;
 }
 
 function num(flag: string, v: string, check: (x: number) => boolean, what: string): number {
@@ -123,6 +126,7 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   }
   model.checkInput([1, train.channels, train.height, train.width]);
 
+  if (f.maxMemory !== undefined) fitBatchToMemory(f.maxMemory, model, config, [train.channels, train.height, train.width], log);
   const backend = await getBackend(f.backend, undefined, { training: true });
   const ms = resume?.meta.preprocessing ?? { ...computeMeanStd(train), inputSize: [train.channels, train.height, train.width] as [number, number, number] };
   const preprocessing = { mean: ms.mean, std: ms.std, inputSize: [train.channels, train.height, train.width] as [number, number, number] };
@@ -169,4 +173,38 @@ function parseSize(s: string): [number, number] {
   const m = /^(\d+)(?:x(\d+))?$/.exec(s.trim());
   if (!m) throw new Error(`--input-size expects H or HxW (e.g. 224 or 64x64), got '${s}'`);
   return [Number(m[1]), Number(m[2] ?? m[1])];
+}
+
+/** Parses 4GB, 512MB, 2.5GiB, 1000000 (bytes). */
+export function parseBytes(s: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?\s*$/i.exec(s);
+  if (!m) throw new Error(`--max-memory expects a size such as 4GB or 512MiB, got '${s}'`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult: Record<string, number> = { b: 1, kb: 1e3, kib: 2 ** 10, mb: 1e6, mib: 2 ** 20, gb: 1e9, gib: 2 ** 30, tb: 1e12, tib: 2 ** 40 };
+  return Number(m[1]) * mult[unit];
+}
+
+/**
+ * --max-memory: keeps the requested batch if its planned training memory fits, else the largest batch that
+ * does; refuses up front (with the estimate) when not even batch 1 fits, instead of being killed later.
+ */
+function fitBatchToMemory(spec: string, model: ImageClassifier, config: TrainConfig, input: [number, number, number], log: Progress): void {
+  const budget = parseBytes(spec);
+  const [c, h, w] = input;
+  const need = (b: number): number => {
+    const p = planMemory(model, c, h, w, b);
+    return config.memoryEfficient ? p.trainEfficientBytes : p.trainNaiveBytes;
+  };
+  const asked = need(config.batchSize);
+  if (asked <= budget) {
+    log.log(`train: batch ${config.batchSize} needs about ${bytes(asked)} (within --max-memory ${spec})`);
+    return;
+  }
+  const b = largestBatch(model, c, h, w, budget, config.memoryEfficient, config.batchSize);
+  if (b === 0) {
+    throw new Error(`--max-memory ${spec}: even batch 1 needs about ${bytes(need(1))} (batch ${config.batchSize}: ${bytes(asked)})` +
+      (config.memoryEfficient ? '' : '; --memory-efficient needs less'));
+  }
+  log.log(`train: batch ${config.batchSize} would need about ${bytes(asked)} > --max-memory ${spec}; using batch ${b} (${bytes(need(b))})`);
+  config.batchSize = b;
 }

@@ -3,6 +3,7 @@
  * implement it. Inputs are NCHW tensors; the engine's channel-major layout stays inside.
  */
 import type { Backend } from '../backend/backend.js';
+import type { Workspace } from '../nn/context.js';
 import type { Parameter } from '../nn/parameter.js';
 import type { Tensor, Shape } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
@@ -30,4 +31,5 @@ export interface ImageClassifier {
   eval(): this;
   checkInput(shape: Shape): [number, number, number, number];
   workspaceBytes(): number;
+  useWorkspace(ws: Workspace): void;
 }

@@ -184,7 +184,7 @@ export class DenseNet extends Module implements ImageClassifier {
   readonly config: DenseNetConfig;
   readonly features: Features;
   readonly classifier: Linear;
-  private readonly ws = new Workspace();
+  private ws = new Workspace();
   /** drives dropout; its state is part of a checkpoint */
   readonly rng: Rng;
 
@@ -275,6 +275,11 @@ export class DenseNet extends Module implements ImageClassifier {
   }
 
   /** Bytes the engine holds for intermediate feature maps and gradients (grown once, then reused). */
+  /** Runs on `ws` from now on (a measuring workspace for memory planning). */
+  useWorkspace(ws: Workspace): void {
+    this.ws = ws;
+  }
+
   workspaceBytes(): number {
     return 4 * this.ws.floats();
   }

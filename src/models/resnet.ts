@@ -64,7 +64,7 @@ export class ResNet extends Module implements ImageClassifier {
   readonly bn: BatchNorm2d | null = null;
   readonly fc: Linear;
   readonly rng: Rng;
-  private readonly ws = new Workspace();
+  private ws = new Workspace();
 
   /** Builds and initialises as torchvision does (seeded); `init: false` leaves zeros for weights about to be loaded. */
   constructor(config: ResNetConfigInput, seed = 0, opts: { init?: boolean } = {}) {
@@ -209,6 +209,11 @@ export class ResNet extends Module implements ImageClassifier {
   }
 
   /** Bytes the engine holds for intermediate feature maps and gradients (grown once, then reused). */
+  /** Runs on `ws` from now on (a measuring workspace for memory planning). */
+  useWorkspace(ws: Workspace): void {
+    this.ws = ws;
+  }
+
   workspaceBytes(): number {
     return 4 * this.ws.floats();
   }

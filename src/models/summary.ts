@@ -4,7 +4,7 @@
  * MACs count convolution and linear multiply-accumulates only (torchvision's convention: 2.834 G for
  * DenseNet-121 at 224x224); batch norm, ReLU and pooling are not counted.
  */
-import type { Backend } from '../backend/backend.js';
+import { dryRunBackend } from '../backend/dry-run.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { TraceEvent } from '../nn/context.js';
 import type { ImageClassifier } from './classifier.js';
@@ -41,30 +41,13 @@ export interface ModelSummary {
   workspaceBytes: number;
 }
 
-/** Backend whose ops do nothing: used to walk the forward pass for shapes and MACs. */
-const dryRun: Backend = {
-  name: 'reference',
-  threads: 1,
-  gemm() {},
-  conv2d() {},
-  scaleShift() {},
-  channelStats() {},
-  relu() {},
-  maxPool2d() {},
-  avgPool2d() {},
-  globalAvgPool() {},
-  linear() {},
-  softmax() {},
-  dropout() {},
-};
-
 /** Summarises `model` for an input of [batch, C, H, W]. Dense layers are one row each (their leaf ops summed). */
 export function summarize(model: ImageClassifier, c: number, h: number, w: number, batch = 1): ModelSummary {
   const x = new Tensor(new Float32Array(batch * c * h * w), [batch, c, h, w]);
   const events: TraceEvent[] = [];
   const wasTraining = model.training;
   model.eval();
-  model.forward(x, dryRun, { trace: (e) => events.push(e) });
+  model.forward(x, dryRunBackend, { trace: (e) => events.push(e) });
   model.train(wasTraining);
 
   const paramsUnder = (prefix: string): number =>

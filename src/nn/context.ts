@@ -34,8 +34,26 @@ export function channels(x: FeatureMap, from: number, count: number): FeatureMap
  */
 export class Workspace {
   private readonly slots = new Map<string, Float32Array>();
+  /** measuring mode: slot sizes are recorded, every request is served from one shared, never-written buffer */
+  private sizes: Map<string, number> | null = null;
+  private shared = new Float32Array(0);
+
+  /**
+   * A workspace that only measures: a dry run (ops that compute nothing) through it records what each slot
+   * would hold without allocating it, for memory planning (`densenet summary --batch-size`, `--max-memory`).
+   */
+  static measuring(): Workspace {
+    const ws = new Workspace();
+    ws.sizes = new Map();
+    return ws;
+  }
 
   get(slot: string, size: number): Float32Array {
+    if (this.sizes !== null) {
+      this.sizes.set(slot, Math.max(this.sizes.get(slot) ?? 0, size));
+      if (this.shared.length < size) this.shared = new Float32Array(size); // zero pages, never touched
+      return this.shared.subarray(0, size);
+    }
     let buf = this.slots.get(slot);
     if (buf === undefined || buf.length < size) {
       buf = new Float32Array(size);
@@ -46,12 +64,14 @@ export class Workspace {
 
   /** Like get, zero-filled (for gradients that are accumulated into). */
   zeros(slot: string, size: number): Float32Array {
-    return this.get(slot, size).fill(0);
+    const buf = this.get(slot, size);
+    return this.sizes !== null ? buf : buf.fill(0);
   }
 
   /** Total floats held, for memory reports. */
   floats(): number {
     let n = 0;
+    if (this.sizes !== null) for (const v of this.sizes.values()) n += v;
     for (const b of this.slots.values()) n += b.length;
     return n;
   }
