@@ -29,15 +29,18 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint as cp
 
 
 class DenseLayerRef(nn.Module):
     """H_l. With bn_size: norm1 relu1 conv1 (1x1 -> bn_size*k), norm2 relu2 conv2 (3x3 -> k).
     Without (basic DenseNet): norm1 relu1 conv1 (3x3 pad 1 -> k)."""
 
-    def __init__(self, in_features: int, growth_rate: int, bn_size: Optional[int], drop_rate: float) -> None:
+    def __init__(self, in_features: int, growth_rate: int, bn_size: Optional[int], drop_rate: float,
+                 memory_efficient: bool = False) -> None:
         super().__init__()
         self.drop_rate = float(drop_rate)
+        self.memory_efficient = memory_efficient
         self.bottleneck = bn_size is not None
         self.norm1 = nn.BatchNorm2d(in_features)
         self.relu1 = nn.ReLU(inplace=False)
@@ -53,8 +56,16 @@ class DenseLayerRef(nn.Module):
     def _drop(self, x: torch.Tensor) -> torch.Tensor:
         return F.dropout(x, p=self.drop_rate, training=self.training) if self.drop_rate > 0 else x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [N, C_in, H, W] (the concatenation so far)
-        out = self.conv1(self.relu1(self.norm1(x)))
+    def bottleneck_input(self, inputs: List[torch.Tensor]) -> torch.Tensor:
+        """norm1-relu1-conv1 of the concatenation: what memory_efficient=True recomputes in backward."""
+        return self.conv1(self.relu1(self.norm1(torch.cat(inputs, 1))))
+
+    def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:  # inputs: the block's feature maps so far
+        if self.memory_efficient and any(t.requires_grad for t in inputs):
+            # torchvision's memory_efficient=True: gradient checkpointing of concat + BN + ReLU + conv1
+            out = cp.checkpoint(lambda *xs: self.bottleneck_input(list(xs)), *inputs)
+        else:
+            out = self.bottleneck_input(inputs)
         if self.bottleneck:
             out = self.conv2(self.relu2(self.norm2(out)))
         return self._drop(out)  # [N, k, H, W]
@@ -64,16 +75,16 @@ class DenseBlockRef(nn.ModuleDict):
     """Eq. 2: each layer sees the concatenation of the block input and every earlier layer's output."""
 
     def __init__(self, num_layers: int, in_features: int, growth_rate: int, bn_size: Optional[int],
-                 drop_rate: float) -> None:
+                 drop_rate: float, memory_efficient: bool = False) -> None:
         super().__init__()
         for i in range(num_layers):
             self.add_module("denselayer%d" % (i + 1),
-                            DenseLayerRef(in_features + i * growth_rate, growth_rate, bn_size, drop_rate))
+                            DenseLayerRef(in_features + i * growth_rate, growth_rate, bn_size, drop_rate, memory_efficient))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = [x]
         for _, layer in self.items():
-            features.append(layer(torch.cat(features, 1)))
+            features.append(layer(features))
         return torch.cat(features, 1)  # [N, C_in + L*k, H, W]
 
 
@@ -94,7 +105,8 @@ def transition_features(channels: int, compression: float) -> int:
 class DenseNetRef(nn.Module):
     def __init__(self, growth_rate: int, block_config: Sequence[int], num_init_features: int,
                  bn_size: Optional[int] = 4, compression: float = 0.5, drop_rate: float = 0.0,
-                 num_classes: int = 1000, in_channels: int = 3, stem: str = "imagenet") -> None:
+                 num_classes: int = 1000, in_channels: int = 3, stem: str = "imagenet",
+                 memory_efficient: bool = False) -> None:
         super().__init__()
         if stem not in ("imagenet", "cifar"):
             raise ValueError("stem must be 'imagenet' or 'cifar', got %r" % (stem,))
@@ -112,7 +124,7 @@ class DenseNetRef(nn.Module):
         c = num_init_features
         for i, num_layers in enumerate(block_config):
             self.features.add_module("denseblock%d" % (i + 1),
-                                     DenseBlockRef(num_layers, c, growth_rate, bn_size, drop_rate))
+                                     DenseBlockRef(num_layers, c, growth_rate, bn_size, drop_rate, memory_efficient))
             c += num_layers * growth_rate
             if i != len(block_config) - 1:
                 out = transition_features(c, compression)
