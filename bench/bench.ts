@@ -4,6 +4,7 @@
  * Prints ms/image (median of several repetitions) and the ratio; `--json FILE` also writes the numbers.
  * Timing lives here, never in tests: the machine is shared and noisy, so only same-run ratios mean much.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
@@ -43,11 +44,26 @@ function randomInput(n: number): Tensor {
   return new Tensor(x, [n, 3, 224, 224]);
 }
 
+const fmt = (v: number | null, d = 1): string => (v === null ? '-' : v.toFixed(d));
+
 interface Row {
   case: string;
   ours_ms_per_image: number;
   ort_ms_per_image: number | null;
   ratio: number | null;
+}
+
+const TORCH_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '68719476736', MALLOC_TOP_PAD_: '1073741824' };
+
+/** Runs a benchmark helper process and parses the JSON object on its last stdout line (null if it failed). */
+function spawnJson(cmd: string, args: string[], env: Record<string, string> = {}): { images_per_s: number; threads: number } | null {
+  const r = spawnSync(cmd, args, { cwd: fileURLToPath(new URL('../', import.meta.url)), encoding: 'utf8', env: { ...process.env, ...env } });
+  if (r.status !== 0) return null;
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { images_per_s: number; threads: number };
+  } catch {
+    return null;
+  }
 }
 
 async function main(): Promise<void> {
@@ -89,14 +105,28 @@ async function main(): Promise<void> {
     }
     rows.push({ case: `densenet121 inference 224x224 batch ${n}`, ours_ms_per_image: ours, ort_ms_per_image: theirs, ratio: theirs === null ? null : ours / theirs });
   }
-  const fmt = (v: number | null, d = 1): string => (v === null ? '-' : v.toFixed(d));
   console.log('case                                    ours ms/img  onnxruntime ms/img  ours/ort');
   for (const r of rows) {
     console.log(`${r.case.padEnd(40)}${fmt(r.ours_ms_per_image).padStart(11)}${fmt(r.ort_ms_per_image).padStart(20)}${fmt(r.ratio, 2).padStart(10)}`);
   }
+
+  // training: DenseNet-BC-100 (k=12), batch 64, 32x32, forward + backward + SGD step, each side in its own process
+  const train = spawnJson(process.execPath, ['--import', 'tsx', 'bench/train-once.ts', '--model', 'densenet-bc-100', '--batch', '64', '--steps', String(Math.max(3, reps))]);
+  let torchBest: { images_per_s: number; threads: number } | null = null;
+  for (const threads of ['1', '2']) {
+    const t = spawnJson('/usr/bin/python3', ['reference/bench_torch.py', '--model', 'densenet-bc-100', '--batch', '64', '--steps', String(Math.max(3, reps)), '--threads', threads, '--memory-efficient'], TORCH_ENV);
+    if (t !== null && (torchBest === null || t.images_per_s > torchBest.images_per_s)) torchBest = { images_per_s: t.images_per_s, threads: t.threads };
+  }
+  console.log('\ncase                                           ours img/s  PyTorch img/s  ours/PyTorch');
+  const ti = train?.images_per_s ?? null;
+  const pi = torchBest?.images_per_s ?? null;
+  console.log(`${'densenet-bc-100 train batch 64, 32x32'.padEnd(47)}${fmt(ti).padStart(10)}${fmt(pi).padStart(15)}${fmt(ti !== null && pi !== null ? ti / pi : null, 2).padStart(14)}`);
+  if (torchBest !== null) console.log(`(PyTorch: memory_efficient=True, best of 1 and 2 threads: ${torchBest.threads}; glibc kept-memory settings)`);
+  else console.log('(PyTorch row skipped: /usr/bin/python3 cannot import torch; apt-get install python3-torch)');
+
   if (jsonOut !== undefined) {
     mkdirSync(dirname(jsonOut), { recursive: true });
-    writeFileSync(jsonOut, JSON.stringify({ backend: backend.name, threads: backend.threads, reps, rows }, null, 2) + '\n');
+    writeFileSync(jsonOut, JSON.stringify({ backend: backend.name, threads: backend.threads, reps, rows, train: { ours: train, torch: torchBest } }, null, 2) + '\n');
   }
 }
 
