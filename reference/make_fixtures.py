@@ -327,10 +327,12 @@ def write_train_fixture(file: str, make_model, x: torch.Tensor, labels: torch.Te
 
 
 def write_train_fixtures() -> None:
+    # labels drawn at random: with the hand-picked [3, 0, 7, 3] this trajectory tipped on float32 rounding (a
+    # ReLU flip at step 5 parted torch's own float32 and float64 runs by 8e-4); with these they agree to 2e-7
     torch.manual_seed(103)
     x = torch.randn(4, 3, 32, 32)
-    write_train_fixture("tiny-cifar-bc-train.safetensors", tiny_cifar_bc, x,
-                        torch.tensor([3, 0, 7, 3], dtype=torch.int64), ref_config(TINY_CIFAR_BC))
+    labels = torch.randint(0, 10, (4,))
+    write_train_fixture("tiny-cifar-bc-train.safetensors", tiny_cifar_bc, x, labels, ref_config(TINY_CIFAR_BC))
     torch.manual_seed(104)
     x = torch.randn(3, 3, 64, 64)
     write_train_fixture("tiny-imagenet-train.safetensors", lambda: tiny_imagenet().train(), x,

@@ -1,0 +1,70 @@
+/*
+ * wasm_exports.c: the WebAssembly module's entry points (wasm only; the addon uses table.c + dispatch.c).
+ * Each export takes plain sizes and byte offsets into linear memory, already validated by the TS glue
+ * (src/backend/wasm/ops.ts), and runs the whole op on the calling thread through the simd128 build of the
+ * kernels. No allocation here: the glue owns the memory layout and passes the GEMM scratch in.
+ */
+#include "kernels.h"
+
+#define EXPORT(name) __attribute__((export_name(#name), visibility("default")))
+
+EXPORT(dn_scratch_floats) size_t dn_scratch_floats(void) { return K(gemm_scratch_floats)(); }
+
+EXPORT(dn_gemm)
+void dn_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, const float *b, float beta,
+             float *c, float *scratch) {
+  struct dn_gemm g = {
+      .trans_a = trans_a, .trans_b = trans_b, .m = m, .n = n, .k = k, .a = a, .lda = trans_a ? m : k,
+      .b = b, .ldb = trans_b ? k : n, .im2col = 0, .beta = beta, .c = c, .ldc = n,
+  };
+  K(gemm_part)(&g, 0, n, scratch);
+}
+
+EXPORT(dn_conv2d)
+void dn_conv2d(size_t n, size_t cin, size_t h, size_t w, size_t cout, size_t kh, size_t kw, size_t stride, size_t pad,
+               size_t ho, size_t wo, const float *x, const float *weight, const float *bias, float *y, float *scratch) {
+  struct dn_conv g = {n, cin, h, w, cout, kh, kw, stride, pad, ho, wo};
+  K(conv2d_part)(&g, x, weight, bias, y, 0, n * ho * wo, scratch);
+}
+
+EXPORT(dn_linear)
+void dn_linear(size_t n, size_t in, size_t out, const float *x, const float *w, const float *b, float *y,
+               float *scratch) {
+  K(linear_part)(n, in, out, x, w, b, y, 0, out, scratch);
+}
+
+EXPORT(dn_scale_shift)
+void dn_scale_shift(size_t c, size_t s, const float *x, const float *scale, const float *shift, int relu, float *y) {
+  K(scale_shift)(0, c, s, x, scale, shift, relu, y);
+}
+
+EXPORT(dn_channel_stats)
+void dn_channel_stats(size_t c, size_t s, const float *x, float *mean, float *var) {
+  K(channel_stats)(0, c, s, x, mean, var);
+}
+
+EXPORT(dn_relu) void dn_relu(size_t size, const float *x, float *y) { K(relu)(0, size, x, y); }
+
+EXPORT(dn_dropout)
+void dn_dropout(size_t size, const float *x, const u8 *keep, double q, float *y) { K(dropout)(0, size, x, keep, q, y); }
+
+EXPORT(dn_max_pool)
+void dn_max_pool(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho, size_t wo,
+                 const float *x, float *y) {
+  struct dn_pool g = {c, n, h, w, k, stride, pad, ho, wo};
+  K(max_pool)(&g, 0, c, x, y);
+}
+
+EXPORT(dn_avg_pool)
+void dn_avg_pool(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho, size_t wo,
+                 const float *x, float *y) {
+  struct dn_pool g = {c, n, h, w, k, stride, pad, ho, wo};
+  K(avg_pool)(&g, 0, c, x, y);
+}
+
+EXPORT(dn_global_avg_pool)
+void dn_global_avg_pool(size_t c, size_t n, size_t hw, const float *x, float *y) {
+  K(global_avg_pool)(c, n, hw, 0, c, x, y);
+}
+
+EXPORT(dn_softmax) void dn_softmax(size_t rows, size_t k, const float *x, float *y) { K(softmax)(0, rows, k, x, y); }
