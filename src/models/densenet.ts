@@ -4,18 +4,16 @@
  * general model with the paper's options; parameter names are torchvision's, so its weights load as they are.
  * Feature maps are channel-major inside (backend.ts); the public API is NCHW. Speed belongs to the engine.
  */
-import type { Backend } from '../backend/backend.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
-import { backwardOps, channels, featureMap, kept, Workspace, type Context, type FeatureMap, type Tracer } from '../nn/context.js';
+import { channels, featureMap, kept, type Context, type FeatureMap } from '../nn/context.js';
 import { Conv2d } from '../nn/conv.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import { MaxPool2d, ReLU } from '../nn/pool.js';
-import { cnhwToNchw, nchwToCnhw } from '../tensor/layout.js';
 import { Rng } from '../tensor/rng.js';
-import { Tensor, shapeStr, type Shape } from '../tensor/tensor.js';
+import { shapeStr, type Shape } from '../tensor/tensor.js';
 import { type DenseNetConfig, resolveConfig } from './config.js';
-import type { ImageClassifier } from './classifier.js';
+import { ConvClassifier } from './classifier-base.js';
 import { DenseBlock, Transition } from './dense-block.js';
 
 export { DenseLayer } from './dense-layer.js';
@@ -157,36 +155,17 @@ export class Features extends Module {
   }
 }
 
-export interface ForwardHooks {
-  trace?: Tracer;
-  tap?: (path: string, x: FeatureMap) => void;
-}
-
-export interface TrainOptions {
-  /** Recompute BN-ReLU outputs in backward instead of storing them (default true; same numbers). */
-  memoryEfficient?: boolean;
-  /** Also return the gradient of the loss with respect to the input, NCHW. */
-  inputGrad?: boolean;
-}
-
-export interface StepResult {
-  /** mean cross-entropy over the batch */
-  loss: number;
-  logits: Tensor;
-  /** samples whose arg-max logit is the label */
-  correct: number;
-  inputGrad?: Tensor;
-}
+export type { ForwardHooks, StepResult, TrainOptions } from './classifier-base.js';
 
 /** DenseNet: features, global average pooling, linear classifier. */
-export class DenseNet extends Module implements ImageClassifier {
+export class DenseNet extends ConvClassifier {
   readonly family = 'densenet';
   readonly config: DenseNetConfig;
   readonly features: Features;
   readonly classifier: Linear;
-  private ws = new Workspace();
   /** drives dropout; its state is part of a checkpoint */
   readonly rng: Rng;
+  protected readonly poolName = 'features.pool';
 
   /**
    * Builds the model and initialises it as torchvision does, seeded. `init: false` leaves weights at zero
@@ -218,75 +197,16 @@ export class DenseNet extends Module implements ImageClassifier {
     return [this.config.inChannels, size, size];
   }
 
-  /** x: [N, C, H, W] -> logits [N, numClasses], in the current mode (eval: running statistics). */
-  forward(x: Tensor, backend: Backend, hooks: ForwardHooks = {}): Tensor {
-    const input = this.input(x);
-    const ctx = this.context(backend, true, hooks);
-    const logits = new Float32Array(input.n * this.config.numClasses);
-    this.forwardCNHW(ctx, input, logits);
-    return new Tensor(logits, [input.n, this.config.numClasses]);
+  protected get head(): Linear {
+    return this.classifier;
   }
 
-  /**
-   * One training step's forward and backward: mean cross-entropy of the logits against `labels`, and every
-   * parameter's gradient (in `param.grad`, overwritten). The model must be in training mode.
-   */
-  lossAndGrad(x: Tensor, labels: Int32Array, backend: Backend, opts: TrainOptions = {}): StepResult {
-    if (!this.training) throw new Error('lossAndGrad: the model is in eval mode; call model.train() first');
-    const input = this.input(x);
-    const { n } = input;
-    const k = this.config.numClasses;
-    if (labels.length !== n) throw new Error(`lossAndGrad: ${labels.length} labels for a batch of ${n}`);
-    const ctx = this.context(backend, opts.memoryEfficient ?? true, {});
-    const logits = new Float32Array(n * k);
-    this.forwardCNHW(ctx, input, logits);
-
-    const dLogits = this.ws.get('grad.logits', n * k);
-    const loss = backwardOps(ctx).softmaxCrossEntropy(n, k, logits, labels, dLogits);
-    const c = this.features.outChannels;
-    const pooled = this.ws.get('pooled', n * c);
-    const dPooled = this.ws.get('grad.pooled', n * c);
-    this.classifier.backward(ctx, n, pooled, dLogits, dPooled);
-    const [fh, fw] = this.features.blockSizes(input.h, input.w).at(-1)!;
-    const f = { h: fh, w: fw };
-    const dFeat = featureMap(this.ws.get('grad.features', c * n * f.h * f.w), c, n, f.h, f.w);
-    backwardOps(ctx).globalAvgPool(c, n, f.h * f.w, dPooled, dFeat.data);
-    const dx = opts.inputGrad ? { ...input, data: new Float32Array(input.data.length) } : null;
-    this.features.backward(ctx, input, dFeat, dx);
-
-    let correct = 0;
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
-      if (best === labels[i]) correct++;
-    }
-    const result: StepResult = { loss, logits: new Tensor(logits, [n, k]), correct };
-    if (dx !== null) result.inputGrad = new Tensor(cnhwToNchw(dx.data, n, input.c, input.h, input.w), x.shape);
-    return result;
+  protected body(ctx: Context, x: FeatureMap): FeatureMap {
+    return this.features.forward(ctx, x);
   }
 
-  /** x: [C][N][H][W] (channel-major) -> logits [N][numClasses] written into `out`. */
-  forwardCNHW(ctx: Context, x: FeatureMap, out: Float32Array): Float32Array {
-    const f = this.features.forward(ctx, x);
-    const pooled = ctx.ws.get('pooled', f.n * f.c);
-    ctx.backend.globalAvgPool(f.c, f.n, f.h * f.w, f.data, pooled);
-    ctx.trace?.({ path: 'features.pool', kind: 'GlobalAvgPool', out: [f.n, f.c, 1, 1], macs: 0 });
-    return this.classifier.forward(ctx, f.n, pooled, out);
-  }
-
-  /** Bytes the engine holds for intermediate feature maps and gradients (grown once, then reused). */
-  /** Runs on `ws` from now on (a measuring workspace for memory planning). */
-  useWorkspace(ws: Workspace): void {
-    this.ws = ws;
-  }
-
-  workspaceBytes(): number {
-    return 4 * this.ws.floats();
-  }
-
-  /** Releases the workspace (it regrows on the next forward). */
-  releaseWorkspace(): void {
-    this.ws.clear();
+  protected bodyBackward(ctx: Context, x: FeatureMap, dFeatures: FeatureMap, dx: FeatureMap | null): void {
+    this.features.backward(ctx, x, dFeatures, dx);
   }
 
   /** Validates an NCHW input shape: rank, channels, and a size every downsampling step can take. */
@@ -307,16 +227,5 @@ export class DenseNet extends Module implements ImageClassifier {
     let s = 1;
     while (this.features.blockSizes(s, s).some(([h]) => h < 1)) s++;
     return s;
-  }
-
-  private input(x: Tensor): FeatureMap {
-    const [n, c, h, w] = this.checkInput(x.shape);
-    const data = this.ws.get('input', n * c * h * w);
-    data.set(nchwToCnhw(x.data, n, c, h, w));
-    return featureMap(data, c, n, h, w);
-  }
-
-  private context(backend: Backend, memoryEfficient: boolean, hooks: ForwardHooks): Context {
-    return { backend, training: this.training, memoryEfficient, ws: this.ws, rng: this.rng, ...hooks };
   }
 }

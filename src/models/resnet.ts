@@ -4,19 +4,17 @@
  * torchvision's ImageNet ResNet (He et al. 2015), whose state_dict loads with no renaming. Channel-major inside,
  * NCHW at the edges, like DenseNet. Not: wide/grouped ResNets (ResNeXt), dilation, zero-init-residual.
  */
-import { outSize, type Backend } from '../backend/backend.js';
+import { outSize } from '../backend/backend.js';
 import { BatchNorm2d } from '../nn/batchnorm.js';
-import { backwardOps, featureMap, kept, Workspace, type Context, type FeatureMap } from '../nn/context.js';
+import { kept, type Context, type FeatureMap } from '../nn/context.js';
 import type { Conv2d } from '../nn/conv.js';
 import { uniform } from '../nn/init.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import { MaxPool2d, ReLU } from '../nn/pool.js';
-import { cnhwToNchw, nchwToCnhw } from '../tensor/layout.js';
 import { Rng } from '../tensor/rng.js';
-import { Tensor, shapeStr, type Shape } from '../tensor/tensor.js';
-import type { ImageClassifier } from './classifier.js';
-import type { ForwardHooks, StepResult, TrainOptions } from './densenet.js';
+import { shapeStr, type Shape } from '../tensor/tensor.js';
+import { ConvClassifier } from './classifier-base.js';
 import { PostActBlock, convOut, mapAt, resConv, type ResidualBlock } from './resnet-block.js';
 import { resolveResNetConfig, type ResNetConfig, type ResNetConfigInput } from './resnet-config.js';
 import { PreActBlock } from './resnet-preact-block.js';
@@ -51,7 +49,7 @@ interface Trail {
   outs: FeatureMap[];
 }
 
-export class ResNet extends Module implements ImageClassifier {
+export class ResNet extends ConvClassifier {
   readonly family = 'resnet';
   readonly config: ResNetConfig;
   readonly conv1: Conv2d;
@@ -64,7 +62,9 @@ export class ResNet extends Module implements ImageClassifier {
   readonly bn: BatchNorm2d | null = null;
   readonly fc: Linear;
   readonly rng: Rng;
-  private ws = new Workspace();
+  protected readonly poolName = 'avgpool';
+  /** what the last training forward left for backward */
+  private trail: Trail | null = null;
 
   /** Builds and initialises as torchvision does (seeded); `init: false` leaves zeros for weights about to be loaded. */
   constructor(config: ResNetConfigInput, seed = 0, opts: { init?: boolean } = {}) {
@@ -113,47 +113,26 @@ export class ResNet extends Module implements ImageClassifier {
     return this.fc.inFeatures;
   }
 
-  /** x: [N, C, H, W] -> logits [N, numClasses], in the current mode (eval: running statistics). */
-  forward(x: Tensor, backend: Backend, hooks: ForwardHooks = {}): Tensor {
-    const input = this.input(x);
-    const logits = new Float32Array(input.n * this.numClasses);
-    this.run(this.context(backend, true, hooks), input, logits);
-    return new Tensor(logits, [input.n, this.numClasses]);
+  protected get head(): Linear {
+    return this.fc;
   }
 
-  /** One training step's forward and backward: mean cross-entropy, every `param.grad` overwritten. */
-  lossAndGrad(x: Tensor, labels: Int32Array, backend: Backend, opts: TrainOptions = {}): StepResult {
-    if (!this.training) throw new Error('lossAndGrad: the model is in eval mode; call model.train() first');
-    const input = this.input(x);
-    const { n } = input;
-    const k = this.numClasses;
-    if (labels.length !== n) throw new Error(`lossAndGrad: ${labels.length} labels for a batch of ${n}`);
-    const ctx = this.context(backend, opts.memoryEfficient ?? true, {});
-    const ops = backwardOps(ctx);
-    const logits = new Float32Array(n * k);
-    const t = this.run(ctx, input, logits);
-
-    const dLogits = this.ws.get('grad.logits', n * k);
-    const loss = ops.softmaxCrossEntropy(n, k, logits, labels, dLogits);
-    const c = this.featureChannels;
-    const dPooled = this.ws.get('grad.pooled', n * c);
-    this.fc.backward(ctx, n, this.ws.get('pooled', n * c), dLogits, dPooled);
+  /** The gradient of the body's output back to its input (see ConvClassifier). */
+  protected bodyBackward(ctx: Context, input: FeatureMap, dFeatures: FeatureMap, dx: FeatureMap | null): void {
+    const t = this.trail;
+    if (t === null) throw new Error('resnet: backward without a training forward');
     const L = this.blocks.length;
     const last = t.outs[L - 1];
-    let dOut = mapAt(ctx, `grad.res${(L - 1) & 1}`, last);
-    if (this.bn === null) ops.globalAvgPool(c, n, last.h * last.w, dPooled, dOut.data);
-    else {
-      const dFeat = mapAt(ctx, 'grad.features', last);
-      ops.globalAvgPool(c, n, last.h * last.w, dPooled, dFeat.data);
-      dOut.data.fill(0);
-      this.bn.backward(ctx, last, true, dFeat, dOut);
+    let dOut = dFeatures;
+    if (this.bn !== null) {
+      dOut = mapAt(ctx, `grad.res${(L - 1) & 1}`, last, true);
+      this.bn.backward(ctx, last, true, dFeatures, dOut);
     }
     for (let j = L - 1; j >= 0; j--) {
       const dIn = mapAt(ctx, `grad.res${(j + 1) & 1}`, t.ins[j], true);
       this.blocks[j].backward(ctx, t.ins[j], t.outs[j], dOut, dIn);
       dOut = dIn;
     }
-    const dx = opts.inputGrad ? { ...input, data: new Float32Array(input.data.length) } : null;
     if (this.bn1 === null) this.conv1.backward(ctx, input, dOut, dx);
     else {
       const dAct = mapAt(ctx, 'grad.stem.act', t.act1!);
@@ -162,22 +141,13 @@ export class ResNet extends Module implements ImageClassifier {
       this.bn1.backward(ctx, t.conv1!, true, dAct, dC);
       this.conv1.backward(ctx, input, dC, dx);
     }
-    let correct = 0;
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
-      if (best === labels[i]) correct++;
-    }
-    const result: StepResult = { loss, logits: new Tensor(logits, [n, k]), correct };
-    if (dx !== null) result.inputGrad = new Tensor(cnhwToNchw(dx.data, n, input.c, input.h, input.w), x.shape);
-    return result;
   }
 
   /**
-   * x: [C][N][H][W] -> logits [N][numClasses] in `out`. Block outputs alternate two slots in inference (a block
-   * reads one, writes the other); training keeps each, since backward reads them all.
+   * x: [C][N][H][W] -> the activated features. Block outputs alternate two slots in inference (a block reads
+   * one, writes the other); training keeps each, since backward reads them all.
    */
-  private run(ctx: Context, x: FeatureMap, out: Float32Array): Trail {
+  protected body(ctx: Context, x: FeatureMap): FeatureMap {
     const t: Trail = { x, ins: [], outs: [] };
     let h: FeatureMap;
     if (this.bn1 === null) h = this.conv1.forward(ctx, x, mapAt(ctx, kept(ctx, 'conv1.out', 'resA'), convOut(this.conv1, x)).data);
@@ -200,26 +170,8 @@ export class ResNet extends Module implements ImageClassifier {
       }
       ctx.tap?.(layer.path, h);
     }
-    const f = this.bn === null ? h : this.bn.forward(ctx, h, true, ctx.ws.get('features', h.data.length));
-    const pooled = ctx.ws.get('pooled', f.n * f.c);
-    ctx.backend.globalAvgPool(f.c, f.n, f.h * f.w, f.data, pooled);
-    ctx.trace?.({ path: 'avgpool', kind: 'GlobalAvgPool', out: [f.n, f.c, 1, 1], macs: 0 });
-    this.fc.forward(ctx, f.n, pooled, out);
-    return t;
-  }
-
-  /** Bytes the engine holds for intermediate feature maps and gradients (grown once, then reused). */
-  /** Runs on `ws` from now on (a measuring workspace for memory planning). */
-  useWorkspace(ws: Workspace): void {
-    this.ws = ws;
-  }
-
-  workspaceBytes(): number {
-    return 4 * this.ws.floats();
-  }
-
-  releaseWorkspace(): void {
-    this.ws.clear();
+    this.trail = ctx.training ? t : null;
+    return this.bn === null ? h : this.bn.forward(ctx, h, true, ctx.ws.get('features', h.data.length));
   }
 
   /** Validates an NCHW input shape (every stride-2 step of a ResNet pads, so any H, W >= 1 works). */
@@ -231,16 +183,5 @@ export class ResNet extends Module implements ImageClassifier {
     }
     if (n < 1 || h < 1 || w < 1) throw new Error(`resnet: empty input ${shapeStr(shape)}`);
     return [n, c, h, w];
-  }
-
-  private input(x: Tensor): FeatureMap {
-    const [n, c, h, w] = this.checkInput(x.shape);
-    const data = this.ws.get('input', n * c * h * w);
-    data.set(nchwToCnhw(x.data, n, c, h, w));
-    return featureMap(data, c, n, h, w);
-  }
-
-  private context(backend: Backend, memoryEfficient: boolean, hooks: ForwardHooks): Context {
-    return { backend, training: this.training, memoryEfficient, ws: this.ws, rng: this.rng, ...hooks };
   }
 }

@@ -1,0 +1,144 @@
+/**
+ * What DenseNet and the ResNet baseline share: a convolutional body, then global average pooling and a linear
+ * head; NCHW at the API and channel-major inside; one Workspace of reused buffers; the training step (forward,
+ * softmax cross-entropy, backward through head and body). Subclasses define the body and its backward only.
+ */
+import type { Backend } from '../backend/backend.js';
+import { backwardOps, featureMap, Workspace, type Context, type FeatureMap, type Tracer } from '../nn/context.js';
+import type { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { cnhwToNchw, nchwToCnhw } from '../tensor/layout.js';
+import type { Rng } from '../tensor/rng.js';
+import { Tensor, type Shape } from '../tensor/tensor.js';
+import type { ImageClassifier } from './classifier.js';
+
+export interface ForwardHooks {
+  trace?: Tracer;
+  tap?: (path: string, x: FeatureMap) => void;
+}
+
+export interface TrainOptions {
+  /** Recompute BN-ReLU outputs in backward instead of storing them (default true; same numbers). */
+  memoryEfficient?: boolean;
+  /** Also return the gradient of the loss with respect to the input, NCHW. */
+  inputGrad?: boolean;
+}
+
+export interface StepResult {
+  /** mean cross-entropy over the batch */
+  loss: number;
+  logits: Tensor;
+  /** samples whose arg-max logit is the label */
+  correct: number;
+  inputGrad?: Tensor;
+}
+
+export abstract class ConvClassifier extends Module implements ImageClassifier {
+  abstract readonly family: string;
+  abstract readonly rng: Rng;
+  protected ws = new Workspace();
+
+  abstract get modelConfig(): Readonly<Record<string, unknown>>;
+  abstract get numClasses(): number;
+  abstract get inChannels(): number;
+  abstract get defaultInput(): [number, number, number];
+  abstract checkInput(shape: Shape): [number, number, number, number];
+
+  /** The linear classifier after global average pooling (`classifier` in DenseNet, `fc` in ResNet). */
+  protected abstract get head(): Linear;
+  /** Name of the pooling step in traces (`features.pool`, `avgpool`). */
+  protected abstract readonly poolName: string;
+
+  /** x [C][N][H][W] -> the activated features the head pools: [C'][N][H'][W']. */
+  protected abstract body(ctx: Context, x: FeatureMap): FeatureMap;
+
+  /**
+   * Backward of the last training forward through the body, from the gradient of its output `dFeatures`;
+   * `dx` (the input gradient) is accumulated when given.
+   */
+  protected abstract bodyBackward(ctx: Context, x: FeatureMap, dFeatures: FeatureMap, dx: FeatureMap | null): void;
+
+  /** x: [N, C, H, W] -> logits [N, numClasses], in the current mode (eval: running statistics). */
+  forward(x: Tensor, backend: Backend, hooks: ForwardHooks = {}): Tensor {
+    const input = this.input(x);
+    const logits = new Float32Array(input.n * this.numClasses);
+    this.forwardCNHW(this.context(backend, true, hooks), input, logits);
+    return new Tensor(logits, [input.n, this.numClasses]);
+  }
+
+  /** x: [C][N][H][W] (channel-major) -> logits [N][numClasses] written into `out`; returns the features. */
+  forwardCNHW(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
+    const f = this.body(ctx, x);
+    const pooled = ctx.ws.get('pooled', f.n * f.c);
+    ctx.backend.globalAvgPool(f.c, f.n, f.h * f.w, f.data, pooled);
+    ctx.trace?.({ path: this.poolName, kind: 'GlobalAvgPool', out: [f.n, f.c, 1, 1], macs: 0 });
+    this.head.forward(ctx, f.n, pooled, out);
+    return f;
+  }
+
+  /**
+   * One training step's forward and backward: mean cross-entropy of the logits against `labels`, and every
+   * parameter's gradient (in `param.grad`, overwritten). The model must be in training mode.
+   */
+  lossAndGrad(x: Tensor, labels: Int32Array, backend: Backend, opts: TrainOptions = {}): StepResult {
+    if (!this.training) throw new Error('lossAndGrad: the model is in eval mode; call model.train() first');
+    const input = this.input(x);
+    const { n } = input;
+    const k = this.numClasses;
+    if (labels.length !== n) throw new Error(`lossAndGrad: ${labels.length} labels for a batch of ${n}`);
+    const ctx = this.context(backend, opts.memoryEfficient ?? true, {});
+    const ops = backwardOps(ctx);
+    const logits = new Float32Array(n * k);
+    const f = this.forwardCNHW(ctx, input, logits);
+
+    const dLogits = this.ws.get('grad.logits', n * k);
+    const loss = ops.softmaxCrossEntropy(n, k, logits, labels, dLogits);
+    const dPooled = this.ws.get('grad.pooled', n * f.c);
+    this.head.backward(ctx, n, this.ws.get('pooled', n * f.c), dLogits, dPooled);
+    const dFeat = featureMap(this.ws.get('grad.features', f.data.length), f.c, n, f.h, f.w);
+    ops.globalAvgPool(f.c, n, f.h * f.w, dPooled, dFeat.data);
+    const dx = opts.inputGrad ? { ...input, data: new Float32Array(input.data.length) } : null;
+    this.bodyBackward(ctx, input, dFeat, dx);
+
+    const result: StepResult = { loss, logits: new Tensor(logits, [n, k]), correct: countCorrect(logits, labels, k) };
+    if (dx !== null) result.inputGrad = new Tensor(cnhwToNchw(dx.data, n, input.c, input.h, input.w), x.shape);
+    return result;
+  }
+
+  /** Runs on `ws` from now on (a measuring workspace for memory planning). */
+  useWorkspace(ws: Workspace): void {
+    this.ws = ws;
+  }
+
+  /** Bytes the engine holds for intermediate feature maps and gradients (grown once, then reused). */
+  workspaceBytes(): number {
+    return 4 * this.ws.floats();
+  }
+
+  /** Releases the workspace (it regrows on the next forward). */
+  releaseWorkspace(): void {
+    this.ws.clear();
+  }
+
+  private input(x: Tensor): FeatureMap {
+    const [n, c, h, w] = this.checkInput(x.shape);
+    const data = this.ws.get('input', n * c * h * w);
+    data.set(nchwToCnhw(x.data, n, c, h, w));
+    return featureMap(data, c, n, h, w);
+  }
+
+  private context(backend: Backend, memoryEfficient: boolean, hooks: ForwardHooks): Context {
+    return { backend, training: this.training, memoryEfficient, ws: this.ws, rng: this.rng, ...hooks };
+  }
+}
+
+/** Samples whose arg-max logit (first on ties) equals the label. logits: [n][k]. */
+export function countCorrect(logits: Float32Array, labels: Int32Array, k: number): number {
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
+    if (best === labels[i]) correct++;
+  }
+  return correct;
+}
