@@ -4,7 +4,6 @@
  * for bad input (unknown model, wrong channels, truncated weights, missing keys, unknown flags).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,18 +11,13 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { assertClose } from '../helpers/check.js';
+import { densenet } from '../helpers/cli.js';
 import { EXPECTED_PARAMS } from '../helpers/expected.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODELS = join(ROOT, 'test/fixtures/models/');
 const TINY = ['--block-config', '2,3,2,2', '--growth-rate', '8', '--init-features', '16', '--num-classes', '10'];
 
-export function densenet(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000,
-  });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** A user-facing failure: exit 1, one line on stderr containing `pattern`, no stack trace. */
 function assertFails(args: string[], pattern: RegExp): void {

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FASHION_MNIST_DIR } from '../../src/data/resolve.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { densenet } from './cli.test.js';
+import { densenet } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TINY = ['--block-config', '2,2', '--growth-rate', '4', '--init-features', '8', '--stem', 'cifar'];
@@ -75,4 +75,30 @@ test('bad data: missing or empty folders, unreadable images, too many classes, u
   fail(['train', '--data', join(dir, 'broken'), ...TINY], /none of the 1 images .* could be read \(first: .*a\.png/);
   fail(['train', '--data', 'fashion-mnist', ...TINY, '--frobnicate'], /unknown option '--frobnicate'/);
   if (haveFashion) fail(['train', '--data', 'fashion-mnist', ...TINY, '--num-classes', '5'], /10 classes but the model predicts 5/);
+});
+
+test('compare trains each model with one recipe and prints one table', { skip: skipFashion }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'dn-compare-'));
+  const r = densenet(['compare', '--archs', 'densenet-bc-100,resnet20', '--data', 'fashion-mnist', '--limit', '128', '--epochs', '1',
+    '--batch-size', '32', '--max-steps', '2', '--out', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as { arch: string; params: number; macs: number; best_val_acc: number; images_per_s: number; train_memory_bytes: number }[];
+  assert.deepEqual(rows.map((x) => x.arch), ['densenet-bc-100', 'resnet20']);
+  // grayscale input: conv0 has 1 input channel, so 2 x 9 x 24 = 432 fewer weights than the 3-channel 769,162
+  assert.equal(rows[0].params, 769_162 - 2 * 9 * 24);
+  for (const x of rows) assert.ok(x.macs > 0 && x.images_per_s > 0 && x.train_memory_bytes > 0, JSON.stringify(x));
+  for (const a of ['densenet-bc-100', 'resnet20']) assert.ok(existsSync(join(out, a, 'metrics.jsonl')));
+});
+
+test('--max-memory picks a batch that fits, or refuses up front with the estimate', { skip: skipFashion }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'dn-mem-'));
+  const r = densenet(['train', '--data', 'fashion-mnist', '--arch', 'densenet-bc-100', '--batch-size', '256', '--max-memory', '400MB',
+    '--max-steps', '1', '--limit', '300', '--epochs', '1', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const m = /batch 256 would need about (\S+ \S+) > --max-memory 400MB; using batch (\d+)/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  assert.ok(Number(m[2]) < 256 && Number(m[2]) >= 1);
+  const refused = densenet(['train', '--data', 'fashion-mnist', '--arch', 'densenet-bc-250', '--max-memory', '50MB', '--out', out]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /--max-memory 50MB: even batch 1 needs about .* MiB/);
 });
