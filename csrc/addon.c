@@ -13,7 +13,7 @@
 #include "dispatch.h"
 #include "threadpool.h"
 
-#define MAX_ARGS 16
+#define MAX_ARGS 20
 
 struct args {
   napi_env env;
@@ -134,17 +134,35 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* Arguments 0..10: n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, checked for consistency. */
+static struct dn_conv conv_args(struct args *a) {
+  static const char *const names[] = {"n", "cin", "h", "w", "cout", "kh", "kw", "stride", "pad", "ho", "wo"};
+  size_t v[11];
+  for (size_t i = 0; i < 11; i++) v[i] = size_arg(a, i, names[i]);
+  struct dn_conv g = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]};
+  if (!a->failed && (g.stride < 1 || g.kh < 1 || g.kw < 1 || g.h + 2 * g.pad < g.kh || g.w + 2 * g.pad < g.kw ||
+                     g.ho != (g.h + 2 * g.pad - g.kh) / g.stride + 1 || g.wo != (g.w + 2 * g.pad - g.kw) / g.stride + 1))
+    fail(a, "geometry inconsistent (ho %zu, wo %zu)", g.ho, g.wo);
+  return g;
+}
+
+/* Arguments 0..8: c, n, h, w, k, stride, pad, ho, wo, checked for consistency. */
+static struct dn_pool pool_args(struct args *a) {
+  static const char *const names[] = {"c", "n", "h", "w", "k", "stride", "pad", "ho", "wo"};
+  size_t v[9];
+  for (size_t i = 0; i < 9; i++) v[i] = size_arg(a, i, names[i]);
+  struct dn_pool g = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
+  if (!a->failed && (g.stride < 1 || g.k < 1 || g.h + 2 * g.pad < g.k || g.w + 2 * g.pad < g.k ||
+                     g.ho != (g.h + 2 * g.pad - g.k) / g.stride + 1 || g.wo != (g.w + 2 * g.pad - g.k) / g.stride + 1))
+    fail(a, "geometry inconsistent (ho %zu, wo %zu)", g.ho, g.wo);
+  return g;
+}
+
 /* conv2d(n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, x, weight, bias|null, y) */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   struct args a;
   if (!begin(&a, env, info, "conv2d", 15)) return 0;
-  static const char *const names[] = {"n", "cin", "h", "w", "cout", "kh", "kw", "stride", "pad", "ho", "wo"};
-  size_t v[11];
-  for (size_t i = 0; i < 11; i++) v[i] = size_arg(&a, i, names[i]);
-  struct dn_conv g = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]};
-  if (!a.failed && (g.stride < 1 || g.kh < 1 || g.kw < 1 || g.h + 2 * g.pad < g.kh || g.w + 2 * g.pad < g.kw ||
-                    g.ho != (g.h + 2 * g.pad - g.kh) / g.stride + 1 || g.wo != (g.w + 2 * g.pad - g.kw) / g.stride + 1))
-    fail(&a, "geometry inconsistent (ho %zu, wo %zu)", g.ho, g.wo);
+  struct dn_conv g = conv_args(&a);
   const float *x = F32(11, "x", mul(&a, mul(&a, g.cin, g.n), mul(&a, g.h, g.w)));
   const float *w = F32(12, "weight", mul(&a, mul(&a, g.cout, g.cin), mul(&a, g.kh, g.kw)));
   const float *bias = F32_OR_NULL(13, "bias", g.cout);
@@ -236,13 +254,7 @@ static napi_value js_dropout(napi_env env, napi_callback_info info) {
 static napi_value pool_common(napi_env env, napi_callback_info info, const char *op, int is_max) {
   struct args a;
   if (!begin(&a, env, info, op, 11)) return 0;
-  static const char *const names[] = {"c", "n", "h", "w", "k", "stride", "pad", "ho", "wo"};
-  size_t v[9];
-  for (size_t i = 0; i < 9; i++) v[i] = size_arg(&a, i, names[i]);
-  struct dn_pool g = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
-  if (!a.failed && (g.stride < 1 || g.k < 1 || g.h + 2 * g.pad < g.k || g.w + 2 * g.pad < g.k ||
-                    g.ho != (g.h + 2 * g.pad - g.k) / g.stride + 1 || g.wo != (g.w + 2 * g.pad - g.k) / g.stride + 1))
-    fail(&a, "geometry inconsistent (ho %zu, wo %zu)", g.ho, g.wo);
+  struct dn_pool g = pool_args(&a);
   const float *x = F32(9, "x", mul(&a, mul(&a, g.c, g.n), mul(&a, g.h, g.w)));
   float *y = F32(10, "y", mul(&a, mul(&a, g.c, g.n), mul(&a, g.ho, g.wo)));
   if (a.failed) return 0;
@@ -279,6 +291,113 @@ static napi_value js_softmax(napi_env env, napi_callback_info info) {
   if (a.failed) return 0;
   dn_pool_lock();
   dn_softmax(n, k, x, y);
+  dn_pool_unlock();
+  return undefined(env);
+}
+
+/* ---- backward ---- */
+
+/* conv2dBackward(n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, x, weight, dy, dx|null, dw|null, db|null) */
+static napi_value js_conv2d_backward(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!begin(&a, env, info, "conv2d backward", 17)) return 0;
+  struct dn_conv g = conv_args(&a);
+  size_t xs = mul(&a, mul(&a, g.cin, g.n), mul(&a, g.h, g.w)), ws = mul(&a, mul(&a, g.cout, g.cin), mul(&a, g.kh, g.kw));
+  const float *x = F32(11, "x", xs), *w = F32(12, "weight", ws);
+  const float *dy = F32(13, "dy", mul(&a, mul(&a, g.cout, g.n), mul(&a, g.ho, g.wo)));
+  float *dx = F32_OR_NULL(14, "dx", xs), *dw = F32_OR_NULL(15, "dw", ws), *db = F32_OR_NULL(16, "db", g.cout);
+  if (a.failed) return 0;
+  dn_pool_lock();
+  dn_conv2d_backward(&g, x, w, dy, dx, dw, db);
+  dn_pool_unlock();
+  return undefined(env);
+}
+
+/* batchNormBackward(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta) */
+static napi_value js_batch_norm_backward(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!begin(&a, env, info, "batchNorm backward", 12)) return 0;
+  size_t c = size_arg(&a, 0, "c"), s = size_arg(&a, 1, "s"), cs = mul(&a, c, s);
+  const float *x = F32(2, "x", cs), *mean = F32(3, "mean", c), *inv_std = F32(4, "invStd", c);
+  const float *gamma = F32(5, "gamma", c), *beta = F32(6, "beta", c);
+  int relu = bool_arg(&a, 7, "relu");
+  const float *dy = F32(8, "dy", cs);
+  float *dx = F32(9, "dx", cs), *dgamma = F32(10, "dgamma", c), *dbeta = F32(11, "dbeta", c);
+  if (a.failed) return 0;
+  dn_pool_lock();
+  dn_batch_norm_backward(c, s, x, mean, inv_std, gamma, beta, relu, dy, dx, dgamma, dbeta);
+  dn_pool_unlock();
+  return undefined(env);
+}
+
+/* reluBackward(size, y, dy, dx) */
+static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!begin(&a, env, info, "relu backward", 4)) return 0;
+  size_t size = size_arg(&a, 0, "size");
+  const float *y = F32(1, "y", size), *dy = F32(2, "dy", size);
+  float *dx = F32(3, "dx", size);
+  if (a.failed) return 0;
+  dn_pool_lock();
+  dn_relu_backward(size, y, dy, dx);
+  dn_pool_unlock();
+  return undefined(env);
+}
+
+/* maxPool2dBackward(c, n, h, w, k, stride, pad, ho, wo, x, dy, dx) */
+static napi_value js_max_pool_backward(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!begin(&a, env, info, "maxPool2d backward", 12)) return 0;
+  struct dn_pool g = pool_args(&a);
+  size_t xs = mul(&a, mul(&a, g.c, g.n), mul(&a, g.h, g.w));
+  const float *x = F32(9, "x", xs), *dy = F32(10, "dy", mul(&a, mul(&a, g.c, g.n), mul(&a, g.ho, g.wo)));
+  float *dx = F32(11, "dx", xs);
+  if (a.failed) return 0;
+  dn_pool_lock();
+  dn_max_pool_backward(&g, x, dy, dx);
+  dn_pool_unlock();
+  return undefined(env);
+}
+
+/* avgPool2dBackward(c, n, h, w, k, stride, pad, ho, wo, dy, dx) */
+static napi_value js_avg_pool_backward(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!begin(&a, env, info, "avgPool2d backward", 11)) return 0;
+  struct dn_pool g = pool_args(&a);
+  const float *dy = F32(9, "dy", mul(&a, mul(&a, g.c, g.n), mul(&a, g.ho, g.wo)));
+  float *dx = F32(10, "dx", mul(&a, mul(&a, g.c, g.n), mul(&a, g.h, g.w)));
+  if (a.failed) return 0;
+  dn_pool_lock();
+  dn_avg_pool_backward(&g, dy, dx);
+  dn_pool_unlock();
+  return undefined(env);
+}
+
+/* globalAvgPoolBackward(c, n, hw, dy, dx) */
+static napi_value js_global_avg_pool_backward(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!begin(&a, env, info, "globalAvgPool backward", 5)) return 0;
+  size_t c = size_arg(&a, 0, "c"), n = size_arg(&a, 1, "n"), hw = size_arg(&a, 2, "hw");
+  const float *dy = F32(3, "dy", mul(&a, n, c));
+  float *dx = F32(4, "dx", mul(&a, mul(&a, c, n), hw));
+  if (a.failed) return 0;
+  dn_pool_lock();
+  dn_global_avg_pool_backward(c, n, hw, dy, dx);
+  dn_pool_unlock();
+  return undefined(env);
+}
+
+/* linearBackward(n, in, out, x, w, dy, dx|null, dw, db|null) */
+static napi_value js_linear_backward(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!begin(&a, env, info, "linear backward", 9)) return 0;
+  size_t n = size_arg(&a, 0, "n"), in = size_arg(&a, 1, "inFeatures"), out = size_arg(&a, 2, "outFeatures");
+  const float *x = F32(3, "x", mul(&a, n, in)), *w = F32(4, "w", mul(&a, out, in)), *dy = F32(5, "dy", mul(&a, n, out));
+  float *dx = F32_OR_NULL(6, "dx", mul(&a, n, in)), *dw = F32(7, "dw", mul(&a, out, in)), *db = F32_OR_NULL(8, "db", out);
+  if (a.failed) return 0;
+  if (n == 0 || in == 0 || out == 0) return undefined(env);
+  dn_pool_lock();
+  dn_linear_backward(n, in, out, x, w, dy, dx, dw, db);
   dn_pool_unlock();
   return undefined(env);
 }
@@ -355,6 +474,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"maxPool2d", js_max_pool}, {"avgPool2d", js_avg_pool}, {"globalAvgPool", js_global_avg_pool},
       {"softmax", js_softmax}, {"isa", js_isa}, {"isas", js_isas}, {"threads", js_threads},
       {"setIsa", js_set_isa}, {"setThreads", js_set_threads},
+      {"conv2dBackward", js_conv2d_backward}, {"batchNormBackward", js_batch_norm_backward},
+      {"reluBackward", js_relu_backward}, {"maxPool2dBackward", js_max_pool_backward},
+      {"avgPool2dBackward", js_avg_pool_backward}, {"globalAvgPoolBackward", js_global_avg_pool_backward},
+      {"linearBackward", js_linear_backward},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

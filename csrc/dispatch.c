@@ -39,7 +39,7 @@ static char isa_list[64];
 int dn_set_isa(const char *name) {
   for (size_t i = 0; i < NUM_ISAS; i++)
     if (strcmp(all[i]->isa, name) == 0 && supported(all[i])) {
-      if (dn_pool_reserve(all[i]->gemm_scratch_floats()) != 0) return -1;
+      if (dn_pool_reserve(all[i]->bwd_scratch_floats()) != 0) return -1;
       kt = all[i];
       return 0;
     }
@@ -50,7 +50,7 @@ int dn_init(void) {
   if (kt) return 0;
   size_t scratch = 0;
   for (size_t i = 0; i < NUM_ISAS; i++) {
-    size_t s = all[i]->gemm_scratch_floats();
+    size_t s = all[i]->bwd_scratch_floats(); /* covers gemm_scratch_floats too */
     if (s > scratch) scratch = s;
     if (supported(all[i])) {
       if (isa_list[0]) strcat(isa_list, ",");
@@ -145,9 +145,32 @@ static void conv_task(void *p, int t, int nt, float *scratch) {
   kt->conv2d_part(&sub, j->x, j->w + lo * kdim, j->bias ? j->bias + lo : 0, j->y + lo * cols, 0, cols, scratch);
 }
 
+struct s1_job {
+  const struct dn_s1 *s;
+  size_t tiles;
+};
+
+static void s1_task(void *p, int t, int nt, float *scratch) {
+  const struct s1_job *j = p;
+  size_t lo, hi;
+  /* whole images per thread when there are enough, else tiles of one image */
+  span(j->s->g->n * j->tiles, j->s->g->n >= (size_t)nt ? j->tiles : 1, t, nt, &lo, &hi);
+  if (lo < hi) kt->conv_s1_part(j->s, lo, hi, scratch);
+}
+
+/* Runs a stride-1 convolution through conv_s1.c when it applies (0 if not). */
+static int try_s1(const struct dn_s1 *s, int nt) {
+  struct s1_job j = {s, kt->conv_s1_tiles(s->g)};
+  if (j.tiles == 0) return 0;
+  dn_pool_run(s1_task, &j, nt);
+  return 1;
+}
+
 void dn_conv2d(const struct dn_conv *g, const float *x, const float *w, const float *bias, float *y) {
   size_t cols = g->n * g->ho * g->wo;
   int nt = threads_for(2.0 * g->cout * cols * g->cin * g->kh * g->kw, PAR_FLOPS);
+  struct dn_s1 s = {g, x, w, g->cin * g->kh * g->kw, 0, bias, 0.0f, y};
+  if (try_s1(&s, nt)) return;
   struct conv_job j = {g, x, w, bias, y, split_rows(g->cout, cols, nt)};
   dn_pool_run(conv_task, &j, nt);
 }
@@ -171,7 +194,10 @@ void dn_linear(size_t n, size_t in, size_t out, const float *x, const float *w, 
 }
 
 /* The rest: one job struct, split over rows (channels) or elements. */
-enum row_op { SCALE_SHIFT, STATS, RELU, DROPOUT, MAXPOOL, AVGPOOL, GAP, SOFTMAX };
+enum row_op {
+  SCALE_SHIFT, STATS, RELU, DROPOUT, MAXPOOL, AVGPOOL, GAP, SOFTMAX,
+  ROW_SUMS, RELU_BWD, MAXPOOL_BWD, AVGPOOL_BWD, GAP_BWD
+};
 struct row_job {
   enum row_op op;
   size_t rows, s, n, hw;
@@ -187,7 +213,7 @@ static void row_task(void *p, int t, int nt, float *scratch) {
   (void)scratch;
   const struct row_job *j = p;
   size_t lo, hi;
-  span(j->rows, j->op == RELU || j->op == DROPOUT ? 64 : 1, t, nt, &lo, &hi);
+  span(j->rows, j->op == RELU || j->op == DROPOUT || j->op == RELU_BWD ? 64 : 1, t, nt, &lo, &hi);
   if (lo >= hi) return;
   switch (j->op) {
     case SCALE_SHIFT: kt->scale_shift(lo, hi, j->s, j->x, j->a, j->b, j->relu, j->y); break;
@@ -198,6 +224,11 @@ static void row_task(void *p, int t, int nt, float *scratch) {
     case AVGPOOL: kt->avg_pool(j->pg, lo, hi, j->x, j->y); break;
     case GAP: kt->global_avg_pool(j->rows, j->n, j->hw, lo, hi, j->x, j->y); break;
     case SOFTMAX: kt->softmax(lo, hi, j->s, j->x, j->y); break;
+    case ROW_SUMS: kt->row_sums(lo, hi, j->s, j->x, j->y); break;
+    case RELU_BWD: kt->relu_backward(lo, hi, j->x, j->a, j->y); break;
+    case MAXPOOL_BWD: kt->max_pool_backward(j->pg, lo, hi, j->x, j->a, j->y); break;
+    case AVGPOOL_BWD: kt->avg_pool_backward(j->pg, lo, hi, j->x, j->y); break;
+    case GAP_BWD: kt->global_avg_pool_backward(j->rows, j->n, j->hw, lo, hi, j->x, j->y); break;
   }
 }
 
@@ -238,4 +269,112 @@ void dn_global_avg_pool(size_t c, size_t n, size_t hw, const float *x, float *y)
 void dn_softmax(size_t rows, size_t k, const float *x, float *y) {
   struct row_job j = {.op = SOFTMAX, .rows = rows, .s = k, .x = x, .y = y};
   run_rows(&j, 20.0 * rows * k);
+}
+
+/* ---- backward ---- */
+
+struct conv_bwd_job {
+  const struct dn_conv *g;
+  const float *x, *w, *dy;
+  float *dx, *dw;
+  int rows; /* dx: split input channels instead of columns (or images) */
+};
+
+static void conv_dx_task(void *p, int t, int nt, float *scratch) {
+  const struct conv_bwd_job *j = p;
+  const struct dn_conv *g = j->g;
+  size_t lo, hi;
+  if (j->rows) {
+    span(g->cin, 8, t, nt, &lo, &hi);
+    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, lo, hi, 0, conv_dx_as_conv(g) ? g->n * g->h * g->w : g->n, scratch);
+  } else if (conv_dx_as_conv(g)) {
+    span(g->n * g->h * g->w, kt->gemm_nr(), t, nt, &lo, &hi);
+    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, 0, g->cin, lo, hi, scratch);
+  } else {
+    span(g->n, 1, t, nt, &lo, &hi);
+    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, 0, g->cin, lo, hi, scratch);
+  }
+}
+
+static void conv_dw_task(void *p, int t, int nt, float *scratch) {
+  const struct conv_bwd_job *j = p;
+  size_t lo, hi;
+  size_t khw = j->g->kh * j->g->kw; /* whole input channels (conv2d_dw.c pads channel planes) */
+  span(j->g->cin * khw, khw == 1 ? 8 : khw, t, nt, &lo, &hi);
+  if (lo < hi) kt->conv2d_dw_part(j->g, j->x, j->dy, j->dw, lo, hi, scratch);
+}
+
+void dn_conv2d_backward(const struct dn_conv *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
+                        float *db) {
+  size_t cols = g->n * g->ho * g->wo;
+  double flops = 2.0 * g->cout * cols * g->cin * g->kh * g->kw;
+  int nt = threads_for(flops, PAR_FLOPS);
+  struct conv_bwd_job j = {g, x, w, dy, dx, dw, 0};
+  if (dw) dn_pool_run(conv_dw_task, &j, nt);
+  struct dn_conv tc = conv_dx_geometry(g);
+  struct dn_s1 s = {&tc, dy, w, g->cin * g->kh * g->kw, g->kh * g->kw, 0, 1.0f, dx};
+  if (dx && !(conv_dx_as_conv(g) && try_s1(&s, nt))) {
+    if (conv_dx_as_conv(g)) j.rows = split_rows(g->cin, g->n * g->h * g->w, nt);
+    else j.rows = g->n < (size_t)nt;
+    dn_pool_run(conv_dx_task, &j, nt);
+  }
+  if (db) {
+    struct row_job r = {.op = ROW_SUMS, .rows = g->cout, .s = cols, .x = dy, .y = db};
+    run_rows(&r, (double)g->cout * cols);
+  }
+}
+
+struct bn_bwd_job {
+  size_t c, s;
+  const float *x, *mean, *inv_std, *gamma, *beta, *dy;
+  int relu;
+  float *dx, *dgamma, *dbeta;
+};
+
+static void bn_bwd_task(void *p, int t, int nt, float *scratch) {
+  (void)scratch;
+  const struct bn_bwd_job *j = p;
+  size_t lo, hi;
+  span(j->c, 1, t, nt, &lo, &hi);
+  if (lo < hi)
+    kt->batch_norm_backward(lo, hi, j->s, j->x, j->mean, j->inv_std, j->gamma, j->beta, j->relu, j->dy, j->dx,
+                            j->dgamma, j->dbeta);
+}
+
+void dn_batch_norm_backward(size_t c, size_t s, const float *x, const float *mean, const float *inv_std,
+                            const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
+                            float *dbeta) {
+  struct bn_bwd_job j = {c, s, x, mean, inv_std, gamma, beta, dy, relu, dx, dgamma, dbeta};
+  int nt = threads_for(4.0 * c * s, PAR_ELEMS);
+  if ((size_t)nt > c) nt = (int)c;
+  dn_pool_run(bn_bwd_task, &j, nt < 1 ? 1 : nt);
+}
+
+void dn_relu_backward(size_t size, const float *y, const float *dy, float *dx) {
+  struct row_job j = {.op = RELU_BWD, .rows = size, .x = y, .a = dy, .y = dx};
+  run_rows(&j, 2.0 * size);
+}
+void dn_max_pool_backward(const struct dn_pool *g, const float *x, const float *dy, float *dx) {
+  struct row_job j = {.op = MAXPOOL_BWD, .rows = g->c, .pg = g, .x = x, .a = dy, .y = dx};
+  run_rows(&j, (double)g->c * g->n * g->ho * g->wo * g->k * g->k);
+}
+void dn_avg_pool_backward(const struct dn_pool *g, const float *dy, float *dx) {
+  struct row_job j = {.op = AVGPOOL_BWD, .rows = g->c, .pg = g, .x = dy, .y = dx};
+  run_rows(&j, (double)g->c * g->n * (g->h * g->w + g->ho * g->wo * g->k * g->k));
+}
+void dn_global_avg_pool_backward(size_t c, size_t n, size_t hw, const float *dy, float *dx) {
+  struct row_job j = {.op = GAP_BWD, .rows = c, .n = n, .hw = hw, .x = dy, .y = dx};
+  run_rows(&j, (double)c * n * hw);
+}
+
+/* dx = dy . w, dw = dy^T . x (two GEMMs), db = column sums of dy (tiny: one thread). */
+void dn_linear_backward(size_t n, size_t in, size_t out, const float *x, const float *w, const float *dy, float *dx,
+                        float *dw, float *db) {
+  if (dx) {
+    struct dn_gemm g = {.m = n, .n = in, .k = out, .a = dy, .lda = out, .b = w, .ldb = in, .c = dx, .ldc = in};
+    dn_gemm(&g);
+  }
+  struct dn_gemm g = {.trans_a = 1, .m = out, .n = in, .k = n, .a = dy, .lda = out, .b = x, .ldb = in, .c = dw, .ldc = in};
+  dn_gemm(&g);
+  if (db) kt->col_sums(n, out, 0, out, dy, db);
 }

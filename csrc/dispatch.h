@@ -29,4 +29,17 @@ void dn_avg_pool(const struct dn_pool *g, const float *x, float *y);
 void dn_global_avg_pool(size_t c, size_t n, size_t hw, const float *x, float *y);
 void dn_softmax(size_t rows, size_t k, const float *x, float *y);
 
+/* Backward (backend.ts BackwardOps): conv and batch-norm dx ACCUMULATE, every other output is overwritten. */
+void dn_conv2d_backward(const struct dn_conv *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
+                        float *db);
+void dn_batch_norm_backward(size_t c, size_t s, const float *x, const float *mean, const float *inv_std,
+                            const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
+                            float *dbeta);
+void dn_relu_backward(size_t size, const float *y, const float *dy, float *dx);
+void dn_max_pool_backward(const struct dn_pool *g, const float *x, const float *dy, float *dx);
+void dn_avg_pool_backward(const struct dn_pool *g, const float *dy, float *dx);
+void dn_global_avg_pool_backward(size_t c, size_t n, size_t hw, const float *dy, float *dx);
+void dn_linear_backward(size_t n, size_t in, size_t out, const float *x, const float *w, const float *dy, float *dx,
+                        float *dw, float *db);
+
 #endif

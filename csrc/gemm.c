@@ -108,7 +108,14 @@ static const ukr_fn ukds[8][4] = {UKR_REF(ukd, 1), UKR_REF(ukd, 2), UKR_REF(ukd,
 static void pack_a(const struct dn_gemm *g, size_t i0, size_t mc, size_t p0, size_t kc, float *RESTRICT dst) {
   for (size_t ir = 0; ir < mc; ir += MR, dst += MR * kc) {
     size_t mr = min_sz(MR, mc - ir);
-    if (!g->trans_a) { /* a [m][k]: row i is contiguous in p */
+    if (g->a_flip) { /* flipped transposed conv weight (kernels.h): a[(p / T) * lda + i * T + T - 1 - p % T] */
+      size_t t_ = g->a_flip;
+      for (size_t p = 0; p < kc; p++) {
+        size_t q = p0 + p;
+        const float *src = g->a + q / t_ * g->lda + (i0 + ir) * t_ + (t_ - 1 - q % t_);
+        for (size_t i = 0; i < mr; i++) dst[p * MR + i] = src[i * t_];
+      }
+    } else if (!g->trans_a) { /* a [m][k]: row i is contiguous in p */
       for (size_t i = 0; i < mr; i++) {
         const float *src = g->a + (i0 + ir + i) * g->lda + p0;
         for (size_t p = 0; p < kc; p++) dst[p * MR + i] = src[p];
@@ -144,11 +151,11 @@ INLINE void zero_over(float *d, size_t n) {
 }
 
 /*
- * Columns [j0, j0+nc) of row `row` of the im2col matrix, into a contiguous buffer d (nc + VL floats):
+ * Columns [j0, j0+nc) of row `row` of the im2col matrix (also used by conv2d_dw.c), into a contiguous buffer d (nc + VL floats):
  * op(B)[ci*kh*kw + i*kw + j][(b*ho + oh)*wo + ow] = x[ci][b][oh*s - pad + i][ow*s - pad + j], zero outside
  * the image. Works one output row (b, oh) at a time: zeros, a contiguous (stride 1) copy, zeros.
  */
-static void im2col_row(const struct dn_conv *cv, const float *x, size_t row, size_t j0, size_t nc, float *RESTRICT d) {
+void K(im2col_row)(const struct dn_conv *cv, const float *x, size_t row, size_t j0, size_t nc, float *RESTRICT d) {
   size_t khw = cv->kh * cv->kw, ci = row / khw, r = row % khw, ki = r / cv->kw, kj = r % cv->kw;
   size_t s = cv->stride, hw = cv->h * cv->w, ohw = cv->ho * cv->wo;
   const float *xc = x + ci * cv->n * hw, *x_end = x + cv->cin * cv->n * hw;
@@ -246,9 +253,9 @@ static void pack_b(const struct dn_gemm *g, size_t p0, size_t kc, size_t j0, siz
     /* Double-buffered: row p+1 is built while row p is scattered, so the scatter's aligned loads never wait
      * on the just-issued unaligned stores of the same row (a store-forwarding stall that cost ~2x here). */
     size_t slot = round_up(nc, VL) + VL;
-    im2col_row(g->im2col, g->b, p0, j0, nc, row_buf);
+    K(im2col_row)(g->im2col, g->b, p0, j0, nc, row_buf);
     for (size_t p = 0; p < kc; p++) {
-      if (p + 1 < kc) im2col_row(g->im2col, g->b, p0 + p + 1, j0, nc, row_buf + ((p + 1) & 1) * slot);
+      if (p + 1 < kc) K(im2col_row)(g->im2col, g->b, p0 + p + 1, j0, nc, row_buf + ((p + 1) & 1) * slot);
       scatter_row(row_buf + (p & 1) * slot, dst + p * NR, nc, kc);
     }
   } else if (!g->trans_b) { /* b [k][n] */
@@ -275,7 +282,7 @@ void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch)
     return;
   }
   /* A [m][k] is read in place; a transposed A is packed, once per call when it fits (A_CAP). */
-  int direct_a = !g->trans_a, keep_a = mp * k <= A_CAP;
+  int direct_a = !g->trans_a && !g->a_flip, keep_a = mp * k <= A_CAP;
   float *pa = scratch, *pb = scratch + A_CAP, *row_buf = pb + (size_t)KC * NC;
   const struct dn_conv *cv = g->im2col;
   int *tab = cv && cv->wo < TAB_WO && cv->kh * cv->kw <= TAB_TAPS ? (int *)(row_buf + 2 * (NC + 2 * VL)) : 0;

@@ -32,9 +32,25 @@ struct dn_gemm {
   const float *b;
   size_t ldb;
   const struct dn_conv *im2col;
+  /* a_flip = T > 0 (a convolution's input gradient, conv2d_dx.c): op(A)[i][p] is the flipped, transposed
+   * weight a[(p / T) * lda + i * T + T - 1 - p % T] (a = w [cout][cin][T], lda = cin * T); trans_a is ignored */
+  size_t a_flip;
   float beta;
   float *c;
   size_t ldc;
+};
+
+/*
+ * A stride-1 convolution on padded flat images (conv_s1.c): y (+)= op(A) . im2col(x) (+ bias when beta = 0),
+ * op(A) [cout][cin*kh*kw] = a[m*lda + kk], or with a_flip as in dn_gemm (an input gradient: x = dy, y = dx).
+ */
+struct dn_s1 {
+  const struct dn_conv *g;
+  const float *x, *a;
+  size_t lda, a_flip;
+  const float *bias;
+  float beta;
+  float *y;
 };
 
 struct dn_kernels {
@@ -64,7 +80,50 @@ struct dn_kernels {
   void (*global_avg_pool)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *x, float *y);
   /* rows [r0, r1) of x, y [rows][k] */
   void (*softmax)(size_t r0, size_t r1, size_t k, const float *x, float *y);
+
+  /* Backward (training). Per-thread scratch for these: bwd_scratch_floats (>= gemm_scratch_floats). */
+  size_t (*bwd_scratch_floats)(void);
+  /* dx [cin][n*h*w] += conv_transpose(dy, w) for input channels [r0, r1) and, when conv_dx_as_conv(g),
+   * columns [n0, n1) of dx, else images [n0, n1) */
+  void (*conv2d_dx_part)(const struct dn_conv *g, const float *w, const float *dy, float *dx, size_t r0, size_t r1,
+                         size_t n0, size_t n1, float *scratch);
+  /* dw [cout][cin*kh*kw] = dy . im2col(x)^T, columns [j0, j1) of dw (overwritten) */
+  void (*conv2d_dw_part)(const struct dn_conv *g, const float *x, const float *dy, float *dw, size_t j0, size_t j1,
+                         float *scratch);
+  /* out[r] = sum of row r of x [rows][s], rows [r0, r1) (conv bias gradient) */
+  void (*row_sums)(size_t r0, size_t r1, size_t s, const float *x, float *out);
+  /* out[j] = sum_r x[r][j], x [rows][cols], columns [j0, j1) (linear bias gradient) */
+  void (*col_sums)(size_t rows, size_t cols, size_t j0, size_t j1, const float *x, float *out);
+  /* batch norm (+ReLU) backward over channels [c0, c1): dgamma, dbeta overwritten, dx accumulated */
+  void (*batch_norm_backward)(size_t c0, size_t c1, size_t s, const float *x, const float *mean, const float *inv_std,
+                              const float *gamma, const float *beta, int relu, const float *dy, float *dx,
+                              float *dgamma, float *dbeta);
+  /* elements [i0, i1): dx = y > 0 ? dy : 0 (dx may alias dy) */
+  void (*relu_backward)(size_t i0, size_t i1, const float *y, const float *dy, float *dx);
+  /* channels [c0, c1), dx overwritten */
+  void (*max_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const float *x, const float *dy, float *dx);
+  void (*avg_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const float *dy, float *dx);
+  /* conv_s1.c: column tiles per image when it applies to g (stride 1, small cout, fits scratch), else 0;
+   * conv_s1_part runs units [u0, u1) = (image, tile) pairs, unit = image * tiles + tile */
+  size_t (*conv_s1_tiles)(const struct dn_conv *g);
+  void (*conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
+  /* dy [n][c] -> dx [c][n][hw], channels [c0, c1) */
+  void (*global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
 };
+
+/*
+ * A stride-1 convolution with a square kernel and pad <= k-1 has an input gradient that is itself a
+ * convolution: dx = conv(dy, flipped w^T) with pad k-1-pad (conv2d_dx.c); others go through col2im.
+ */
+static inline int conv_dx_as_conv(const struct dn_conv *g) {
+  return g->stride == 1 && g->kh == g->kw && g->pad < g->kh;
+}
+/* that convolution: input dy [cout][n][ho][wo], output dx [cin][n][h][w] */
+static inline struct dn_conv conv_dx_geometry(const struct dn_conv *g) {
+  struct dn_conv t = {.n = g->n, .cin = g->cout, .h = g->ho, .w = g->wo, .cout = g->cin, .kh = g->kh, .kw = g->kw,
+                      .stride = 1, .pad = g->kh - 1 - g->pad, .ho = g->h, .wo = g->w};
+  return t;
+}
 
 #define DN_DECLARE_KERNELS(suffix) extern const struct dn_kernels dn_kernels_##suffix;
 DN_DECLARE_KERNELS(avx512)
@@ -91,5 +150,23 @@ void K(max_pool)(const struct dn_pool *g, size_t c0, size_t c1, const float *x, 
 void K(avg_pool)(const struct dn_pool *g, size_t c0, size_t c1, const float *x, float *y);
 void K(global_avg_pool)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *x, float *y);
 void K(softmax)(size_t r0, size_t r1, size_t k, const float *x, float *y);
+/* one row of the implicit im2col matrix, columns [j0, j0+nc), into d (nc + VL floats: may write VL-1 past) */
+void K(im2col_row)(const struct dn_conv *cv, const float *x, size_t row, size_t j0, size_t nc, float *d);
+size_t K(bwd_scratch_floats)(void);
+void K(conv2d_dx_part)(const struct dn_conv *g, const float *w, const float *dy, float *dx, size_t r0, size_t r1,
+                       size_t n0, size_t n1, float *scratch);
+void K(conv2d_dw_part)(const struct dn_conv *g, const float *x, const float *dy, float *dw, size_t j0, size_t j1,
+                       float *scratch);
+void K(row_sums)(size_t r0, size_t r1, size_t s, const float *x, float *out);
+void K(col_sums)(size_t rows, size_t cols, size_t j0, size_t j1, const float *x, float *out);
+void K(batch_norm_backward)(size_t c0, size_t c1, size_t s, const float *x, const float *mean, const float *inv_std,
+                            const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
+                            float *dbeta);
+void K(relu_backward)(size_t i0, size_t i1, const float *y, const float *dy, float *dx);
+void K(max_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const float *x, const float *dy, float *dx);
+void K(avg_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const float *dy, float *dx);
+void K(global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
+size_t K(conv_s1_tiles)(const struct dn_conv *g);
+void K(conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
 
 #endif

@@ -39,9 +39,19 @@ void K(max_pool)(const struct dn_pool *g, size_t c0, size_t c1, const float *x, 
 
 void K(avg_pool)(const struct dn_pool *g, size_t c0, size_t c1, const float *x, float *y) {
   size_t hw = g->h * g->w, ohw = g->ho * g->wo;
+  /* 2x2 stride 2 (DenseNet's transitions): 1.4 vs 11.7 ms for the generic loop at [108][64][32][32] */
+  int halve = g->k == 2 && g->stride == 2 && g->pad == 0;
   for (size_t cb = c0 * g->n; cb < c1 * g->n; cb++) {
     const float *xp = x + cb * hw;
     float *yp = y + cb * ohw;
+    if (halve) {
+      for (size_t oh = 0; oh < g->ho; oh++) {
+        const float *r0 = xp + 2 * oh * g->w, *r1 = r0 + g->w;
+        for (size_t ow = 0; ow < g->wo; ow++)
+          yp[oh * g->wo + ow] = (r0[2 * ow] + r0[2 * ow + 1] + r1[2 * ow] + r1[2 * ow + 1]) / 4.0f;
+      }
+      continue;
+    }
     for (size_t oh = 0; oh < g->ho; oh++) {
       size_t h0, h1;
       window(oh, g, g->h, &h0, &h1);

@@ -8,8 +8,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { outSize, type Backend, type ConvGeometry, type F32, type PoolGeometry } from '../backend.js';
+import type { Backend, ConvGeometry, F32, PoolGeometry } from '../backend.js';
 import { checkConvGeometry, checkPoolGeometry, convDims, expectAtLeast, expectDims, expectLength, poolDims } from '../validate.js';
+import { makeBackward, type AddonBackward } from './backward.js';
+import { convGeomOk, dim, overlaps, poolOk, reject } from './checks.js';
 
 /** Instruction sets the addon may be built for (csrc/common.h). */
 export type NativeIsa = 'avx512' | 'avx2' | 'sse2' | 'neon' | 'generic';
@@ -27,7 +29,7 @@ export interface NativeBackend extends Backend {
 }
 
 /** The addon's exports (csrc/addon.c). Geometry is passed as plain numbers. */
-interface Addon {
+interface Addon extends AddonBackward {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F32, b: F32, beta: number, c: F32): void;
   conv2d(n: number, cin: number, h: number, w: number, cout: number, kh: number, kw: number, stride: number, pad: number,
     ho: number, wo: number, x: F32, weight: F32, bias: F32 | null, y: F32): void;
@@ -60,32 +62,8 @@ function findAddon(): string | null {
   return null;
 }
 
-const dim = (v: number, positive: boolean): boolean => Number.isInteger(v) && v >= (positive ? 1 : 0);
-
-/** True when views a and b share bytes (an output aliasing an input the op must not overwrite). */
-function overlaps(a: F32, b: F32): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
 function convOk(g: ConvGeometry, x: F32, w: F32, bias: F32 | null, y: F32): boolean {
-  return dim(g.n, true) && dim(g.cin, true) && dim(g.h, true) && dim(g.w, true) && dim(g.cout, true) &&
-    dim(g.kh, true) && dim(g.kw, true) && dim(g.stride, true) && dim(g.pad, false) &&
-    g.ho === outSize(g.h, g.kh, g.stride, g.pad) && g.wo === outSize(g.w, g.kw, g.stride, g.pad) && g.ho >= 1 && g.wo >= 1 &&
-    x.length === g.cin * g.n * g.h * g.w && w.length === g.cout * g.cin * g.kh * g.kw &&
-    (bias === null || bias.length === g.cout) && y.length === g.cout * g.n * g.ho * g.wo;
-}
-
-function poolOk(g: PoolGeometry, x: F32, y: F32): boolean {
-  return dim(g.c, true) && dim(g.n, true) && dim(g.h, true) && dim(g.w, true) && dim(g.k, true) && dim(g.stride, true) &&
-    dim(g.pad, false) && 2 * g.pad <= g.k && g.ho === outSize(g.h, g.k, g.stride, g.pad) &&
-    g.wo === outSize(g.w, g.k, g.stride, g.pad) && g.ho >= 1 && g.wo >= 1 &&
-    x.length === g.c * g.n * g.h * g.w && y.length === g.c * g.n * g.ho * g.wo;
-}
-
-/** Slow path after a failed fast check: the shared helpers throw the detailed message; this is the backstop. */
-function reject(op: string, check: () => void): never {
-  check();
-  throw new Error(`${op}: invalid arguments`);
+  return convGeomOk(g, x, w) && (bias === null || bias.length === g.cout) && y.length === g.cout * g.n * g.ho * g.wo;
 }
 
 function makeBackend(addon: Addon): NativeBackend {
@@ -247,6 +225,8 @@ function makeBackend(addon: Addon): NativeBackend {
       }
       addon.dropout(size, x, keep, p, y);
     },
+
+    backward: makeBackward(addon),
   };
 }
 

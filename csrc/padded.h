@@ -1,0 +1,46 @@
+/*
+ * padded.h: one image channel of a stride-1 convolution in "padded flat" form (conv_s1.c, conv2d_dw.c).
+ * The plane holds `pad` zeros, then h + 2*pad rows of wp = w + pad floats (pad zero rows above and below;
+ * each data row is followed by pad zeros, which also serve as the left padding of the next row), then zeros.
+ * Output q = oh*wp + ow (ow < wo valid, ow in [wo, wp) garbage) under tap (i, j) reads plane[q + i*wp + j]:
+ * every im2col row is the plane at a fixed offset, so no im2col is ever built. Requires pad <= k-1.
+ */
+#ifndef DN_PADDED_H
+#define DN_PADDED_H
+#include "kernels.h"
+
+INLINE size_t flat_wp(const struct dn_conv *g) { return g->w + g->pad; }
+/* valid-or-garbage outputs of one image: q in [0, ho*wp) */
+INLINE size_t flat_q(const struct dn_conv *g) { return g->ho * flat_wp(g); }
+/* floats per plane when output columns are processed in steps of `round` (reads reach past ho*wp) */
+INLINE size_t flat_plane(const struct dn_conv *g, size_t round) {
+  return round_up(g->pad + (g->h + 2 * g->pad) * flat_wp(g) + round + g->kw, VL);
+}
+
+/* dst (plane floats) = the padded flat form of one h x w image channel src. */
+INLINE void flat_fill(const struct dn_conv *g, const float *RESTRICT src, float *RESTRICT dst, size_t plane) {
+  size_t wp = flat_wp(g), p = g->pad, top = p + p * wp, i = 0;
+  for (; i < top; i++) dst[i] = 0.0f;
+  for (size_t r = 0; r < g->h; r++, src += g->w) {
+    size_t c = 0;
+    for (; c + VL <= g->w; c += VL) store_u(dst + i + c, load_u(src + c));
+    for (; c < g->w; c++) dst[i + c] = src[c];
+    for (; c < wp; c++) dst[i + c] = 0.0f;
+    i += wp;
+  }
+  for (; i < plane; i++) dst[i] = 0.0f;
+}
+
+/* dst (round_up(ho*wp, VL) floats) = one ho x wo output channel src in padded flat form, zeros at ow >= wo */
+INLINE void flat_fill_out(const struct dn_conv *g, const float *RESTRICT src, float *RESTRICT dst) {
+  size_t wp = flat_wp(g), i = 0;
+  for (size_t r = 0; r < g->ho; r++, src += g->wo, i += wp) {
+    size_t c = 0;
+    for (; c + VL <= g->wo; c += VL) store_u(dst + i + c, load_u(src + c));
+    for (; c < g->wo; c++) dst[i + c] = src[c];
+    for (; c < wp; c++) dst[i + c] = 0.0f;
+  }
+  for (size_t e = round_up(i, VL); i < e; i++) dst[i] = 0.0f;
+}
+
+#endif
