@@ -34,7 +34,8 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-function panel(x0: number, title: string, series: Series[], yFormat: (v: number) => string, epochs: number): string {
+/** One plot; the legend goes where the curves usually are not (top right for loss, bottom right for accuracy). */
+function panel(x0: number, title: string, series: Series[], yFormat: (v: number) => string, epochs: number, legendBottom: boolean): string {
   const ys = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
   let lo = ys.length ? Math.min(...ys) : 0;
   let hi = ys.length ? Math.max(...ys) : 1;
@@ -61,8 +62,9 @@ function panel(x0: number, title: string, series: Series[], yFormat: (v: number)
     const d = pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     for (const p of pts) parts.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="2.5" fill="${s.color}"/>`);
-    parts.push(`<rect x="${x0 + W - M.r - 92}" y="${M.t + 8 + i * 16}" width="10" height="3" fill="${s.color}"/>`);
-    parts.push(`<text x="${x0 + W - M.r - 78}" y="${M.t + 13 + i * 16}" font-size="11">${s.label}</text>`);
+    const ly = legendBottom ? H - M.b - 12 - (series.length - 1 - i) * 16 : M.t + 8 + i * 16;
+    parts.push(`<rect x="${x0 + W - M.r - 92}" y="${ly}" width="10" height="3" fill="${s.color}"/>`);
+    parts.push(`<text x="${x0 + W - M.r - 78}" y="${ly + 5}" font-size="11">${s.label}</text>`);
   });
   return parts.join('\n');
 }
@@ -74,11 +76,11 @@ export function curvesSvg(rows: readonly EpochMetrics[], title = ''): string {
   const loss = panel(0, 'loss', [
     { label: 'train', color: '#1f77b4', points: pts((r) => r.train_loss) },
     { label: 'validation', color: '#d62728', points: pts((r) => r.val_loss) },
-  ], (v) => v.toPrecision(3), epochs);
+  ], (v) => v.toPrecision(3), epochs, false);
   const acc = panel(W, 'accuracy (%)', [
     { label: 'train', color: '#1f77b4', points: pts((r) => 100 * r.train_acc) },
     { label: 'validation', color: '#d62728', points: pts((r) => (r.val_acc === null ? null : 100 * r.val_acc)) },
-  ], (v) => v.toFixed(1), epochs);
+  ], (v) => v.toFixed(1), epochs, true);
   const head = title ? `<text x="${W}" y="${H + 18}" text-anchor="middle" font-size="12" fill="#555">${escapeXml(title)}</text>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 26}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
