@@ -44,6 +44,14 @@ for (const file of FILES) {
       assert.ok(Math.abs(ra.loss - rb.loss) <= 1e-6);
       const pb = new Map(b.namedParameters());
       for (const [name, p] of a.namedParameters()) assertClose(p.grad, pb.get(name)!.grad, `grad ${name}`, 1e-6);
+      // running statistics are updated exactly once per step, recomputation or not (Pleiss et al. had them twice)
+      const sb = b.stateDict();
+      const before = fx.state;
+      for (const [name, t] of a.namedState()) {
+        if (!name.includes('running_') && !name.endsWith('num_batches_tracked')) continue;
+        assertClose(t.data, sb.get(name)!.data, `efficient vs naive ${name}`, 1e-7);
+        if (name.endsWith('num_batches_tracked')) assert.equal(t.data[0], before.get(name)!.data[0] + 1, `${name} counts one step`);
+      }
       assert.ok(a.workspaceBytes() < b.workspaceBytes(), `efficient ${a.workspaceBytes()} B < naive ${b.workspaceBytes()} B`);
     });
   }
