@@ -38,9 +38,9 @@ function timed(be: Backend, times: Times): Backend {
   const bw = be.backward;
   if (!bw) throw new Error(`${be.name} has no backward ops`);
   const backward: BackwardOps = {
-    conv2d(g, x, w, dy, dx, dw, db) {
+    conv2d(g, x, w, dy, dx, dw, db, pre, overwriteDx) {
       const t0 = performance.now();
-      bw.conv2d(g, x, w, dy, dx, dw, db);
+      bw.conv2d(g, x, w, dy, dx, dw, db, pre, overwriteDx);
       add(`${convKind(g)} bwd`, t0);
     },
     batchNorm(...a) {
@@ -89,9 +89,9 @@ function timed(be: Backend, times: Times): Backend {
     name: be.name,
     threads: be.threads,
     gemm: wrap('rest', be.gemm.bind(be)),
-    conv2d(g, x, w, bias, y) {
+    conv2d(g, x, w, bias, y, pre) {
       const t0 = performance.now();
-      be.conv2d(g, x, w, bias, y);
+      be.conv2d(g, x, w, bias, y, pre);
       add(`${convKind(g)} fwd`, t0);
     },
     scaleShift: wrap('BN fwd (apply/recompute)', be.scaleShift.bind(be)),

@@ -13,7 +13,7 @@
 #include "dispatch.h"
 #include "threadpool.h"
 
-#define MAX_ARGS 20
+#define MAX_ARGS 21
 
 struct args {
   napi_env env;
@@ -158,7 +158,20 @@ static struct dn_pool pool_args(struct args *a) {
   return g;
 }
 
-/* conv2d(n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, x, weight, bias|null, y) */
+/* Optional arguments i, i+1, i+2: preScale|null, preShift, preRelu (the input transform, kernels.h dn_conv). */
+static void pre_args(struct args *a, size_t i, struct dn_conv *g) {
+  if (a->failed || a->argc <= i) return;
+  g->pre_scale = (const float *)array_arg(a, i, "pre.scale", napi_float32_array, g->cin, 1);
+  if (!g->pre_scale) return;
+  if (a->argc < i + 3) {
+    fail(a, "pre needs scale, shift and relu");
+    return;
+  }
+  g->pre_shift = (const float *)array_arg(a, i + 1, "pre.shift", napi_float32_array, g->cin, 0);
+  g->pre_relu = bool_arg(a, i + 2, "pre.relu");
+}
+
+/* conv2d(n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, x, weight, bias|null, y[, preScale|null, preShift, preRelu]) */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   struct args a;
   if (!begin(&a, env, info, "conv2d", 15)) return 0;
@@ -167,6 +180,7 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   const float *w = F32(12, "weight", mul(&a, mul(&a, g.cout, g.cin), mul(&a, g.kh, g.kw)));
   const float *bias = F32_OR_NULL(13, "bias", g.cout);
   float *y = F32(14, "y", mul(&a, mul(&a, g.cout, g.n), mul(&a, g.ho, g.wo)));
+  pre_args(&a, 15, &g);
   if (a.failed) return 0;
   if (g.cout == 0 || g.n * g.ho * g.wo == 0) return undefined(env);
   dn_pool_lock();
@@ -297,7 +311,9 @@ static napi_value js_softmax(napi_env env, napi_callback_info info) {
 
 /* ---- backward ---- */
 
-/* conv2dBackward(n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, x, weight, dy, dx|null, dw|null, db|null) */
+/* conv2dBackward(n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, x, weight, dy, dx|null, dw|null, db|null
+ *                [, preScale|null, preShift, preRelu[, overwriteDx]]): dw uses the transformed input, dx is w.r.t. it;
+ * dx accumulates unless overwriteDx */
 static napi_value js_conv2d_backward(napi_env env, napi_callback_info info) {
   struct args a;
   if (!begin(&a, env, info, "conv2d backward", 17)) return 0;
@@ -306,9 +322,11 @@ static napi_value js_conv2d_backward(napi_env env, napi_callback_info info) {
   const float *x = F32(11, "x", xs), *w = F32(12, "weight", ws);
   const float *dy = F32(13, "dy", mul(&a, mul(&a, g.cout, g.n), mul(&a, g.ho, g.wo)));
   float *dx = F32_OR_NULL(14, "dx", xs), *dw = F32_OR_NULL(15, "dw", ws), *db = F32_OR_NULL(16, "db", g.cout);
+  pre_args(&a, 17, &g);
+  int overwrite = a.argc > 20 ? bool_arg(&a, 20, "overwriteDx") : 0;
   if (a.failed) return 0;
   dn_pool_lock();
-  dn_conv2d_backward(&g, x, w, dy, dx, dw, db);
+  dn_conv2d_backward(&g, x, w, dy, dx, dw, db, overwrite);
   dn_pool_unlock();
   return undefined(env);
 }

@@ -16,7 +16,8 @@ void K(conv2d_part)(const struct dn_conv *g, const float *x, const float *w, con
   int direct = g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0;
   struct dn_gemm gg = {
       .trans_a = 0, .trans_b = 0, .m = g->cout, .n = cols, .k = kdim, .a = w, .lda = kdim,
-      .b = x, .ldb = cols, .im2col = direct ? 0 : g, .beta = bias ? 1.0f : 0.0f, .c = y, .ldc = cols,
+      .b = x, .ldb = cols, .im2col = direct ? 0 : g,
+      .pre = direct && g->pre_scale ? g : 0, .beta = bias ? 1.0f : 0.0f, .c = y, .ldc = cols,
   };
   K(gemm_part)(&gg, n0, n1, scratch);
 }

@@ -78,7 +78,7 @@ static void dw_flat(const struct dn_conv *g, const float *x, const float *dy, fl
     for (size_t i = 0; i < g->cout * jn; i++) acc[i] = (vf){0};
     for (size_t b = 0; b < g->n; b++) {
       for (size_t co = 0; co < g->cout; co++) flat_fill_out(g, dy + (co * g->n + b) * ohw, dypad + co * qv);
-      for (size_t ci = cs; ci < ce; ci++) flat_fill(g, x + (ci * g->n + b) * hw, planes + (ci - cs) * plane, plane);
+      for (size_t ci = cs; ci < ce; ci++) flat_fill(g, ci, x + (ci * g->n + b) * hw, planes + (ci - cs) * plane, plane);
       for (size_t jr = 0; jr < jn; jr += RJ) {
         size_t rj = min_sz(RJ, jn - jr);
         const float *col[RJ];
@@ -121,8 +121,20 @@ void K(conv2d_dw_part)(const struct dn_conv *g, const float *x, const float *dy,
           size_t rj = min_sz(RJ, jb - jr);
           const float *col[RJ];
           for (size_t t = 0; t < rj; t++) {
-            if (direct) {
+            if (direct && !g->pre_scale) {
               col[t] = x + (jb0 + jr + t) * s + p0;
+            } else if (direct) { /* x' of this chunk of channel row jb0 + jr + t */
+              size_t ci = jb0 + jr + t;
+              const float *src = x + ci * s + p0;
+              float *d = colbuf + t * PS;
+              vf va = splat(g->pre_scale[ci]), vb = splat(g->pre_shift[ci]);
+              size_t q = 0;
+              for (; q + VL <= pc; q += VL) {
+                vf v = load_u(src + q) * va + vb;
+                store_u(d + q, g->pre_relu ? relu_v(v) : v);
+              }
+              for (; q < pc; q++) d[q] = pre_apply(g, ci, src[q]);
+              col[t] = d;
             } else {
               K(im2col_row)(g, x, jb0 + jr + t, p0, pc, colbuf + t * PS);
               col[t] = colbuf + t * PS;

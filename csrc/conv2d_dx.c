@@ -1,5 +1,6 @@
 /*
- * conv2d_dx.c: a convolution's input gradient, dx[cin][n*h*w] += conv_transpose(dy, w), ACCUMULATED.
+ * conv2d_dx.c: a convolution's input gradient, dx[cin][n*h*w] += conv_transpose(dy, w), ACCUMULATED (or
+ * overwritten: beta = 0, or cleared before col2im, when the caller asks).
  * Stride 1, square kernel, pad <= k-1 (every DenseNet conv): dx is the convolution of dy [cout][n][ho][wo]
  * with the flipped, transposed weight w'[ci][co][k-1-i][k-1-j] and pad k-1-pad, so it is one GEMM with the
  * forward's fused im2col packing (gemm.c; a_flip packs w' from w, no copy) and beta = 1; for 1x1 it reads dy
@@ -14,13 +15,13 @@ size_t K(bwd_scratch_floats)(void) { return K(gemm_scratch_floats)() + DCOL_FLOA
 
 /* dx rows [r0, r1), columns [n0, n1) of [cin][n*h*w]: one GEMM over the transposed convolution. */
 static void dx_as_conv(const struct dn_conv *g, const float *w, const float *dy, float *dx, size_t r0, size_t r1,
-                       size_t n0, size_t n1, float *scratch) {
+                       size_t n0, size_t n1, int overwrite, float *scratch) {
   size_t t = g->kh * g->kw, cols = g->n * g->h * g->w;
   struct dn_conv tc = conv_dx_geometry(g);
   int direct = t == 1; /* then pad = 0 too: dx += w^T . dy */
   struct dn_gemm gg = {
       .trans_a = 1, .m = r1 - r0, .n = cols, .k = g->cout * t, .a = w + r0 * t, .lda = g->cin * t,
-      .b = dy, .ldb = cols, .im2col = direct ? 0 : &tc, .a_flip = t, .beta = 1.0f, .c = dx + r0 * cols, .ldc = cols,
+      .b = dy, .ldb = cols, .im2col = direct ? 0 : &tc, .a_flip = t, .beta = overwrite ? 0.0f : 1.0f, .c = dx + r0 * cols, .ldc = cols,
   };
   K(gemm_part)(&gg, n0, n1, scratch);
 }
@@ -46,8 +47,11 @@ static void col2im_add(const struct dn_conv *g, const float *dcol, size_t c0, si
 
 /* dx rows [r0, r1), images [b0, b1): dcol = w^T . dy in chunks that fit DCOL_FLOATS, each folded by col2im. */
 static void dx_col2im(const struct dn_conv *g, const float *w, const float *dy, float *dx, size_t r0, size_t r1,
-                      size_t b0, size_t b1, float *scratch) {
+                      size_t b0, size_t b1, int overwrite, float *scratch) {
   size_t khw = g->kh * g->kw, ohw = g->ho * g->wo, cols = g->n * ohw;
+  if (overwrite) /* col2im adds: clear this part's images of its channels first */
+    for (size_t ci = r0; ci < r1; ci++)
+      for (size_t i = (ci * g->n + b0) * g->h * g->w, e = (ci * g->n + b1) * g->h * g->w; i < e; i++) dx[i] = 0.0f;
   float *dcol = scratch + K(gemm_scratch_floats)();
   /* a block of channels and a chunk of columns whose dcol fits: prefer whole images, at least 16 columns */
   size_t nq = min_sz(ohw, max_sz(16, DCOL_FLOATS / ((r1 - r0) * khw)));
@@ -68,8 +72,8 @@ static void dx_col2im(const struct dn_conv *g, const float *w, const float *dy, 
 }
 
 void K(conv2d_dx_part)(const struct dn_conv *g, const float *w, const float *dy, float *dx, size_t r0, size_t r1,
-                       size_t n0, size_t n1, float *scratch) {
+                       size_t n0, size_t n1, int overwrite, float *scratch) {
   if (r0 >= r1 || n0 >= n1) return;
-  if (conv_dx_as_conv(g)) dx_as_conv(g, w, dy, dx, r0, r1, n0, n1, scratch);
-  else dx_col2im(g, w, dy, dx, r0, r1, n0, n1, scratch);
+  if (conv_dx_as_conv(g)) dx_as_conv(g, w, dy, dx, r0, r1, n0, n1, overwrite, scratch);
+  else dx_col2im(g, w, dy, dx, r0, r1, n0, n1, overwrite, scratch);
 }

@@ -105,7 +105,7 @@ void K(conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch
   for (size_t p = 0; p < kk; p++) boff[p] = p / khw * plane + (p % khw / g->kw) * wp + p % g->kw;
   for (size_t u = u0; u < u1;) {
     size_t b = u / tiles, t0 = u % tiles, t1 = min_sz(tiles, t0 + (u1 - u));
-    for (size_t ci = 0; ci < g->cin; ci++) flat_fill(g, s->x + (ci * g->n + b) * hw, planes + ci * plane, plane);
+    for (size_t ci = 0; ci < g->cin; ci++) flat_fill(g, ci, s->x + (ci * g->n + b) * hw, planes + ci * plane, plane);
     for (size_t t = t0; t < t1; t++) {
       size_t q0 = t * NR;
       for (size_t i0 = 0; i0 < m; i0 += MR) {

@@ -278,6 +278,7 @@ struct conv_bwd_job {
   const float *x, *w, *dy;
   float *dx, *dw;
   int rows; /* dx: split input channels instead of columns (or images) */
+  int overwrite; /* dx = instead of += */
 };
 
 static void conv_dx_task(void *p, int t, int nt, float *scratch) {
@@ -286,13 +287,14 @@ static void conv_dx_task(void *p, int t, int nt, float *scratch) {
   size_t lo, hi;
   if (j->rows) {
     span(g->cin, 8, t, nt, &lo, &hi);
-    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, lo, hi, 0, conv_dx_as_conv(g) ? g->n * g->h * g->w : g->n, scratch);
+    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, lo, hi, 0, conv_dx_as_conv(g) ? g->n * g->h * g->w : g->n, j->overwrite,
+                       scratch);
   } else if (conv_dx_as_conv(g)) {
     span(g->n * g->h * g->w, kt->gemm_nr(), t, nt, &lo, &hi);
-    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, 0, g->cin, lo, hi, scratch);
+    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, 0, g->cin, lo, hi, j->overwrite, scratch);
   } else {
     span(g->n, 1, t, nt, &lo, &hi);
-    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, 0, g->cin, lo, hi, scratch);
+    kt->conv2d_dx_part(g, j->w, j->dy, j->dx, 0, g->cin, lo, hi, j->overwrite, scratch);
   }
 }
 
@@ -305,14 +307,14 @@ static void conv_dw_task(void *p, int t, int nt, float *scratch) {
 }
 
 void dn_conv2d_backward(const struct dn_conv *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
-                        float *db) {
+                        float *db, int dx_overwrite) {
   size_t cols = g->n * g->ho * g->wo;
   double flops = 2.0 * g->cout * cols * g->cin * g->kh * g->kw;
   int nt = threads_for(flops, PAR_FLOPS);
-  struct conv_bwd_job j = {g, x, w, dy, dx, dw, 0};
+  struct conv_bwd_job j = {g, x, w, dy, dx, dw, 0, dx_overwrite};
   if (dw) dn_pool_run(conv_dw_task, &j, nt);
   struct dn_conv tc = conv_dx_geometry(g);
-  struct dn_s1 s = {&tc, dy, w, g->cin * g->kh * g->kw, g->kh * g->kw, 0, 1.0f, dx};
+  struct dn_s1 s = {&tc, dy, w, g->cin * g->kh * g->kw, g->kh * g->kw, 0, dx_overwrite ? 0.0f : 1.0f, dx};
   if (dx && !(conv_dx_as_conv(g) && try_s1(&s, nt))) {
     if (conv_dx_as_conv(g)) j.rows = split_rows(g->cin, g->n * g->h * g->w, nt);
     else j.rows = g->n < (size_t)nt;

@@ -30,8 +30,9 @@ void dn_global_avg_pool(size_t c, size_t n, size_t hw, const float *x, float *y)
 void dn_softmax(size_t rows, size_t k, const float *x, float *y);
 
 /* Backward (backend.ts BackwardOps): conv and batch-norm dx ACCUMULATE, every other output is overwritten. */
+/* dx_overwrite: dx = dL/dx instead of += */
 void dn_conv2d_backward(const struct dn_conv *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
-                        float *db);
+                        float *db, int dx_overwrite);
 void dn_batch_norm_backward(size_t c, size_t s, const float *x, const float *mean, const float *inv_std,
                             const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
                             float *dbeta);

@@ -146,6 +146,28 @@ INLINE void copy_over(float *RESTRICT d, const float *RESTRICT src, size_t n, co
   }
 }
 
+/* copy_over through an input transform: d = x * a + b (max 0 if relu) */
+INLINE void copy_over_pre(float *RESTRICT d, const float *RESTRICT src, size_t n, const float *src_end, float a,
+                          float b, int relu) {
+  size_t i = 0;
+  vf va = splat(a), vb = splat(b);
+  if (src + round_up(n, VL) <= src_end) {
+    for (; i < n; i += VL) {
+      vf v = load_u(src + i) * va + vb;
+      store_u(d + i, relu ? relu_v(v) : v);
+    }
+  } else {
+    for (; i + VL <= n; i += VL) {
+      vf v = load_u(src + i) * va + vb;
+      store_u(d + i, relu ? relu_v(v) : v);
+    }
+    for (; i < n; i++) {
+      float t = src[i] * a + b;
+      d[i] = relu && !(t > 0.0f) ? 0.0f : t;
+    }
+  }
+}
+
 INLINE void zero_over(float *d, size_t n) {
   for (size_t i = 0; i < n; i += VL) store_u(d + i, (vf){0});
 }
@@ -176,7 +198,13 @@ void K(im2col_row)(const struct dn_conv *cv, const float *x, size_t row, size_t 
       const float *src = xc + b * hw + (size_t)ih * cv->w;
       size_t lo = min_sz(max_sz(ow_lo, ow), ow + seg) - ow, hi = max_sz(min_sz(ow_hi, ow + seg), ow + lo) - ow;
       zero_over(dq, lo); /* zeros, copy, zeros: each may spill right, and the next overwrites the spill */
-      if (s == 1)
+      if (cv->pre_scale) { /* the input transform on the copied pixels only: padding stays zero */
+        if (s == 1)
+          copy_over_pre(dq + lo, src + (ptrdiff_t)(ow + lo) + off, hi - lo, x_end, cv->pre_scale[ci],
+                        cv->pre_shift[ci], cv->pre_relu);
+        else
+          for (size_t u = lo; u < hi; u++) dq[u] = pre_apply(cv, ci, src[(ptrdiff_t)((ow + u) * s) + off]);
+      } else if (s == 1)
         copy_over(dq + lo, src + (ptrdiff_t)(ow + lo) + off, hi - lo, x_end);
       else
         for (size_t u = lo; u < hi; u++) dq[u] = src[(ptrdiff_t)((ow + u) * s) + off];
@@ -220,6 +248,18 @@ INLINE void im2col_gather(const struct dn_conv *cv, const float *x, size_t row, 
   const float *xc = x + row / khw * cv->n * cv->h * cv->w;
   const int *tr = tab + row % khw * nc;
   static const float zero = 0.0f;
+  if (cv->pre_scale) { /* transformed pixels, zero padding */
+    size_t ci = row / khw;
+    float a = cv->pre_scale[ci], b = cv->pre_shift[ci];
+    int relu = cv->pre_relu;
+    for (size_t q = 0; q < nc; q++) {
+      int o = tr[q];
+      float t = *(o >= 0 ? xc + o : &zero) * a + b;
+      t = relu && !(t > 0.0f) ? 0.0f : t;
+      d[q] = o >= 0 ? t : 0.0f;
+    }
+    return;
+  }
   for (size_t q = 0; q < nc; q++) {
     int o = tr[q];
     d[q] = *(o >= 0 ? xc + o : &zero); /* branch-free: a select of the address, then one load */
@@ -233,6 +273,27 @@ INLINE void scatter_row(const float *RESTRICT src, float *RESTRICT d, size_t nc,
     for (int v = 0; v < NV; v++) *(vf *)(d + jr * kc + v * VL) = load_u(src + jr + v * VL);
   if (rest) {
     for (size_t j = 0; j < rest; j++) d[full * kc + j] = src[full + j];
+    for (size_t j = rest; j < NR; j++) d[full * kc + j] = 0.0f;
+  }
+}
+
+/* scatter_row of src * a + b (max 0 if relu): a 1x1 convolution's input transform, fused into the packing */
+INLINE void scatter_row_pre(const float *RESTRICT src, float *RESTRICT d, size_t nc, size_t kc, float a, float b,
+                            int relu) {
+  size_t full = nc / NR * NR, rest = nc - full;
+  vf va = splat(a), vb = splat(b);
+  if (relu) {
+    for (size_t jr = 0; jr < full; jr += NR)
+      for (int v = 0; v < NV; v++) *(vf *)(d + jr * kc + v * VL) = relu_v(load_u(src + jr + v * VL) * va + vb);
+  } else {
+    for (size_t jr = 0; jr < full; jr += NR)
+      for (int v = 0; v < NV; v++) *(vf *)(d + jr * kc + v * VL) = load_u(src + jr + v * VL) * va + vb;
+  }
+  if (rest) {
+    for (size_t j = 0; j < rest; j++) {
+      float t = src[full + j] * a + b;
+      d[full * kc + j] = relu && !(t > 0.0f) ? 0.0f : t;
+    }
     for (size_t j = rest; j < NR; j++) d[full * kc + j] = 0.0f;
   }
 }
@@ -258,6 +319,11 @@ static void pack_b(const struct dn_gemm *g, size_t p0, size_t kc, size_t j0, siz
       if (p + 1 < kc) K(im2col_row)(g->im2col, g->b, p0 + p + 1, j0, nc, row_buf + ((p + 1) & 1) * slot);
       scatter_row(row_buf + (p & 1) * slot, dst + p * NR, nc, kc);
     }
+  } else if (g->pre) { /* b [k][n]: a 1x1 convolution's input, row = input channel, transformed */
+    const struct dn_conv *cv = g->pre;
+    for (size_t p = 0; p < kc; p++)
+      scatter_row_pre(g->b + (p0 + p) * g->ldb + j0, dst + p * NR, nc, kc, cv->pre_scale[p0 + p],
+                      cv->pre_shift[p0 + p], cv->pre_relu);
   } else if (!g->trans_b) { /* b [k][n] */
     for (size_t p = 0; p < kc; p++) scatter_row(g->b + (p0 + p) * g->ldb + j0, dst + p * NR, nc, kc);
   } else { /* b [n][k]: column j of op(B) is row j of b, contiguous in p */

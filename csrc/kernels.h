@@ -11,7 +11,19 @@
 /* Convolution: x [cin][n][h][w], w [cout][cin][kh][kw], y [cout][n][ho][wo]; groups 1, dilation 1. */
 struct dn_conv {
   size_t n, cin, h, w, cout, kh, kw, stride, pad, ho, wo;
+  /* Optional input transform (backend.ts, conv2d `pre`): when pre_scale is set, the convolution reads
+   * x'[ci][.] = x * pre_scale[ci] + pre_shift[ci] (then max(0, .) if pre_relu) instead of x, and zero padding
+   * stays zero (the padding of x', not of x). Applied wherever x is read: B packing (1x1 direct and im2col),
+   * the padded planes of conv_s1.c and conv2d_dw.c, and the dw dot products. Input gradients (dx) ignore it. */
+  const float *pre_scale, *pre_shift;
+  int pre_relu;
 };
+
+/* x' of one value of input channel ci (see dn_conv) */
+INLINE float pre_apply(const struct dn_conv *g, size_t ci, float v) {
+  float t = v * g->pre_scale[ci] + g->pre_shift[ci];
+  return g->pre_relu && !(t > 0.0f) ? 0.0f : t;
+}
 
 /* Pooling over a k x k window: x [c][n][h][w] -> y [c][n][ho][wo]. */
 struct dn_pool {
@@ -35,6 +47,9 @@ struct dn_gemm {
   /* a_flip = T > 0 (a convolution's input gradient, conv2d_dx.c): op(A)[i][p] is the flipped, transposed
    * weight a[(p / T) * lda + i * T + T - 1 - p % T] (a = w [cout][cin][T], lda = cin * T); trans_a is ignored */
   size_t a_flip;
+  /* pre: set (with im2col null) when b [k][n] is a 1x1 convolution's input x: row p of b is input channel p,
+   * read through pre's input transform (dn_conv.pre_scale). With im2col, that geometry's transform applies. */
+  const struct dn_conv *pre;
   float beta;
   float *c;
   size_t ldc;
@@ -83,10 +98,10 @@ struct dn_kernels {
 
   /* Backward (training). Per-thread scratch for these: bwd_scratch_floats (>= gemm_scratch_floats). */
   size_t (*bwd_scratch_floats)(void);
-  /* dx [cin][n*h*w] += conv_transpose(dy, w) for input channels [r0, r1) and, when conv_dx_as_conv(g),
-   * columns [n0, n1) of dx, else images [n0, n1) */
+  /* dx [cin][n*h*w] += conv_transpose(dy, w) (dx = ... when overwrite) for input channels [r0, r1) and, when
+   * conv_dx_as_conv(g), columns [n0, n1) of dx, else images [n0, n1) */
   void (*conv2d_dx_part)(const struct dn_conv *g, const float *w, const float *dy, float *dx, size_t r0, size_t r1,
-                         size_t n0, size_t n1, float *scratch);
+                         size_t n0, size_t n1, int overwrite, float *scratch);
   /* dw [cout][cin*kh*kw] = dy . im2col(x)^T, columns [j0, j1) of dw (overwritten) */
   void (*conv2d_dw_part)(const struct dn_conv *g, const float *x, const float *dy, float *dw, size_t j0, size_t j1,
                          float *scratch);
@@ -154,7 +169,7 @@ void K(softmax)(size_t r0, size_t r1, size_t k, const float *x, float *y);
 void K(im2col_row)(const struct dn_conv *cv, const float *x, size_t row, size_t j0, size_t nc, float *d);
 size_t K(bwd_scratch_floats)(void);
 void K(conv2d_dx_part)(const struct dn_conv *g, const float *w, const float *dy, float *dx, size_t r0, size_t r1,
-                       size_t n0, size_t n1, float *scratch);
+                       size_t n0, size_t n1, int overwrite, float *scratch);
 void K(conv2d_dw_part)(const struct dn_conv *g, const float *x, const float *dy, float *dw, size_t j0, size_t j1,
                        float *scratch);
 void K(row_sums)(size_t r0, size_t r1, size_t s, const float *x, float *out);

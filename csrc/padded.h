@@ -17,16 +17,34 @@ INLINE size_t flat_plane(const struct dn_conv *g, size_t round) {
   return round_up(g->pad + (g->h + 2 * g->pad) * flat_wp(g) + round + g->kw, VL);
 }
 
-/* dst (plane floats) = the padded flat form of one h x w image channel src. */
-INLINE void flat_fill(const struct dn_conv *g, const float *RESTRICT src, float *RESTRICT dst, size_t plane) {
+/* dst (plane floats) = the padded flat form of one h x w image channel src of input channel ci, through
+ * g's input transform if any (kernels.h: the padding stays zero). */
+INLINE void flat_fill(const struct dn_conv *g, size_t ci, const float *RESTRICT src, float *RESTRICT dst,
+                      size_t plane) {
   size_t wp = flat_wp(g), p = g->pad, top = p + p * wp, i = 0;
   for (; i < top; i++) dst[i] = 0.0f;
-  for (size_t r = 0; r < g->h; r++, src += g->w) {
-    size_t c = 0;
-    for (; c + VL <= g->w; c += VL) store_u(dst + i + c, load_u(src + c));
-    for (; c < g->w; c++) dst[i + c] = src[c];
-    for (; c < wp; c++) dst[i + c] = 0.0f;
-    i += wp;
+  if (g->pre_scale) {
+    float a = g->pre_scale[ci], b = g->pre_shift[ci];
+    vf va = splat(a), vb = splat(b);
+    int relu = g->pre_relu;
+    for (size_t r = 0; r < g->h; r++, src += g->w) {
+      size_t c = 0;
+      for (; c + VL <= g->w; c += VL) {
+        vf v = load_u(src + c) * va + vb;
+        store_u(dst + i + c, relu ? relu_v(v) : v);
+      }
+      for (; c < g->w; c++) dst[i + c] = pre_apply(g, ci, src[c]);
+      for (; c < wp; c++) dst[i + c] = 0.0f;
+      i += wp;
+    }
+  } else {
+    for (size_t r = 0; r < g->h; r++, src += g->w) {
+      size_t c = 0;
+      for (; c + VL <= g->w; c += VL) store_u(dst + i + c, load_u(src + c));
+      for (; c < g->w; c++) dst[i + c] = src[c];
+      for (; c < wp; c++) dst[i + c] = 0.0f;
+      i += wp;
+    }
   }
   for (; i < plane; i++) dst[i] = 0.0f;
 }

@@ -51,6 +51,19 @@ export interface PoolGeometry {
 
 export type F32 = Float32Array;
 
+/**
+ * A per-input-channel transform a convolution applies to its input as it reads it:
+ *   x'[ci][i] = x[ci][i] * scale[ci] + shift[ci], then max(0, .) when relu
+ * (exactly scaleShift's output), with zero padding applied to x' (the padded cells are 0 AFTER the
+ * transform). This is the BN-ReLU in front of a DenseNet convolution fused into it, so the normalised copy
+ * of all preceding features is never materialised (DESIGN.md, "Memory layout"). scale, shift: [cin].
+ */
+export interface ConvPre {
+  scale: F32;
+  shift: F32;
+  relu: boolean;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** Worker threads this backend uses for large ops (1 = single-threaded). */
@@ -66,8 +79,9 @@ export interface Backend {
   /**
    * y[cout][n][ho][wo] = sum_{ci,i,j} w[co][ci][i][j] * x[ci][n][ho*s - p + i][wo*s - p + j] (+ bias[co]);
    * zero padding. bias may be null. y must not alias x.
+   * With `pre` (ConvPre) the convolution reads x' = pre(x) instead of x, and pads x' with zeros.
    */
-  conv2d(g: ConvGeometry, x: F32, w: F32, bias: F32 | null, y: F32): void;
+  conv2d(g: ConvGeometry, x: F32, w: F32, bias: F32 | null, y: F32, pre?: ConvPre | null): void;
 
   /**
    * Per-channel affine, optionally followed by ReLU: y[c][i] = max(0, x[c][i] * scale[c] + shift[c]).
@@ -115,9 +129,12 @@ export interface BackwardOps {
   /**
    * Convolution backward. dy: [cout][n][ho][wo]. Any of dx, dw, db may be null (not wanted).
    * dx [cin][n][h][w] is ACCUMULATED (dx += conv_transpose(dy, w)); dw [cout][cin][kh][kw] and db [cout]
-   * are overwritten.
+   * are overwritten. With `pre` (the forward's input transform), dw is computed from x' = pre(x) and dx is
+   * the gradient w.r.t. x' (unchanged: the caller runs the transform's own backward, e.g. batch norm's).
+   * With `overwriteDx` dx is overwritten instead (dx = conv_transpose(dy, w)): no zero-fill for a fresh buffer.
    */
-  conv2d(g: ConvGeometry, x: F32, w: F32, dy: F32, dx: F32 | null, dw: F32 | null, db: F32 | null): void;
+  conv2d(g: ConvGeometry, x: F32, w: F32, dy: F32, dx: F32 | null, dw: F32 | null, db: F32 | null, pre?: ConvPre | null,
+    overwriteDx?: boolean): void;
 
   /**
    * Training batch norm + optional ReLU, backward. Forward was

@@ -87,8 +87,8 @@ export class Transition extends Module {
     const s = x.n * x.h * x.w;
     const act = ctx.memoryEfficient ? this.norm.recompute(ctx, x, true, this.actSlot(ctx, x)) : { ...x, data: this.actSlot(ctx, x) };
     const pooled = this.pool.forward({ ...ctx, trace: undefined }, act, ctx.ws.get('bottleneck', x.c * dOut.n * dOut.h * dOut.w));
-    const dPooled = { ...pooled, data: ctx.ws.zeros('grad.trans', pooled.data.length) };
-    this.conv.backward(ctx, pooled, dOut, dPooled);
+    const dPooled = { ...pooled, data: ctx.ws.get('grad.trans', pooled.data.length) };
+    this.conv.backward(ctx, pooled, dOut, dPooled, null, true);
     const dAct = featureMap(ctx.ws.get('grad.act', x.c * s), x.c, x.n, x.h, x.w);
     this.pool.backward(ctx, dPooled, dAct);
     this.norm.backward(ctx, x, true, dAct, dx);

@@ -2,8 +2,10 @@
  * H_l, the composite function of layer l (Huang et al. 2017, Sec. 3): BN-ReLU-Conv3x3(k), or with the
  * bottleneck of DenseNet-B BN-ReLU-Conv1x1(bnSize*k)-BN-ReLU-Conv3x3(k). It reads the concatenation of all
  * preceding feature maps (the first rows of its block's buffer) and writes its k new rows after them.
- * Training keeps only the bottleneck output per layer; the BN-ReLU outputs go to shared scratch and are
- * recomputed in backward (Pleiss et al. 2017, "Memory-Efficient Implementation of DenseNets").
+ * Training keeps only the bottleneck output per layer (Pleiss et al. 2017, "Memory-Efficient Implementation of
+ * DenseNets"). The BN-ReLU outputs are never materialised: each convolution applies the BN-ReLU before it
+ * while reading its input (backend.ts ConvPre), in forward and for its weight gradient, so there is nothing
+ * to store or recompute. Naive training (memoryEfficient off, the comparison baseline) stores them.
  */
 import { BatchNorm2d } from '../nn/batchnorm.js';
 import { featureMap, kept, keptIfNaive, type Context, type FeatureMap } from '../nn/context.js';
@@ -38,14 +40,31 @@ export class DenseLayer extends Module {
 
   /** x_l = H_l([x_0, ..., x_{l-1}]): reads `inputs` [C_in][N][H][W], writes its k channels into `out`. */
   forward(ctx: Context, inputs: FeatureMap, out: FeatureMap): void {
+    if (ctx.training && !ctx.memoryEfficient) {
+      this.forwardNaive(ctx, inputs, out);
+      return;
+    }
+    // each BN-ReLU is applied by the convolution after it as it reads its input (ConvPre): no normalised
+    // copy of the inputs (or of the bottleneck) exists, in inference and in memory-efficient training
+    const pre1 = this.norm1.prepare(ctx, inputs, true);
+    if (this.conv2 === null) {
+      this.drop.forward(ctx, this.conv1.forward(ctx, inputs, out.data, pre1));
+      return;
+    }
+    const mid = this.conv1.forward(ctx, inputs, this.slot(ctx, 'mid', this.conv1.outChannels, inputs), pre1);
+    const pre2 = this.norm2!.prepare(ctx, mid, true);
+    this.drop.forward(ctx, this.conv2.forward(ctx, mid, out.data, pre2));
+  }
+
+  /** Naive training (the comparison baseline): every BN-ReLU output is stored for backward. */
+  private forwardNaive(ctx: Context, inputs: FeatureMap, out: FeatureMap): void {
     const act = this.norm1.forward(ctx, inputs, true, this.slot(ctx, 'act', inputs.c, inputs));
     if (this.conv2 === null) {
       this.drop.forward(ctx, this.conv1.forward(ctx, act, out.data));
       return;
     }
     const mid = this.conv1.forward(ctx, act, this.slot(ctx, 'mid', this.conv1.outChannels, inputs));
-    // inference normalises the bottleneck in place; training keeps it for norm2's backward
-    const b = this.norm2!.forward(ctx, mid, true, ctx.training ? this.slot(ctx, 'b', mid.c, inputs) : mid.data);
+    const b = this.norm2!.forward(ctx, mid, true, this.slot(ctx, 'b', mid.c, inputs));
     this.drop.forward(ctx, this.conv2.forward(ctx, b, out.data));
   }
 
@@ -57,25 +76,26 @@ export class DenseLayer extends Module {
     const ws = ctx.ws;
     const s = inputs.n * inputs.h * inputs.w;
     this.drop.backward(ctx, dOut);
+    const fused = ctx.memoryEfficient; // forward fused each BN-ReLU into its convolution (see forward)
     let dConv1Out = dOut;
     if (this.conv2 !== null) {
       const mid = featureMap(this.slot(ctx, 'mid', this.conv1.outChannels, inputs), this.conv1.outChannels, inputs.n, inputs.h, inputs.w);
-      const b = ctx.memoryEfficient ? this.norm2!.recompute(ctx, mid, true, this.slot(ctx, 'b', mid.c, inputs)) : { ...mid, data: this.slot(ctx, 'b', mid.c, inputs) };
-      const dB = { ...mid, data: ws.zeros('grad.b', mid.c * s) };
-      this.conv2.backward(ctx, b, dOut, dB);
+      // the convolutions overwrite their input gradients (fresh buffers, no zero-fill); batch norm accumulates
+      const dB = { ...mid, data: ws.get('grad.b', mid.c * s) };
+      if (fused) this.conv2.backward(ctx, mid, dOut, dB, this.norm2!.current(true), true);
+      else this.conv2.backward(ctx, { ...mid, data: this.slot(ctx, 'b', mid.c, inputs) }, dOut, dB, null, true);
       dConv1Out = { ...mid, data: ws.zeros('grad.mid', mid.c * s) };
       this.norm2!.backward(ctx, mid, true, dB, dConv1Out);
     }
-    const actData = this.slot(ctx, 'act', inputs.c, inputs);
-    const act = ctx.memoryEfficient ? this.norm1.recompute(ctx, inputs, true, actData) : { ...inputs, data: actData };
-    const dAct = { ...inputs, data: ws.zeros('grad.act', inputs.c * s) };
-    this.conv1.backward(ctx, act, dConv1Out, dAct);
+    const dAct = { ...inputs, data: ws.get('grad.act', inputs.c * s) };
+    if (fused) this.conv1.backward(ctx, inputs, dConv1Out, dAct, this.norm1.current(true), true);
+    else this.conv1.backward(ctx, { ...inputs, data: this.slot(ctx, 'act', inputs.c, inputs) }, dConv1Out, dAct, null, true);
     this.norm1.backward(ctx, inputs, true, dAct, dInputs);
   }
 
   /**
-   * Where each intermediate lives: the bottleneck output `mid` is kept per layer while training; the BN-ReLU
-   * outputs `act` and `b` are shared scratch (recomputed) unless memory-efficient mode is off.
+   * Where each intermediate lives: the bottleneck output `mid` is kept per layer while training (shared
+   * scratch in inference); the BN-ReLU outputs `act` and `b` exist only in naive training, kept per layer.
    */
   private slot(ctx: Context, role: 'act' | 'mid' | 'b', c: number, like: FeatureMap): Float32Array {
     const size = c * like.n * like.h * like.w;

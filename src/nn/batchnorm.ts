@@ -3,6 +3,7 @@
  * batch variance, normalisation with the biased one), optionally fused with the ReLU that follows it in every
  * DenseNet composite function. Inference folds the statistics into one per-channel scale and shift.
  */
+import type { ConvPre } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import { backwardOps, featureMap, type Context, type FeatureMap } from './context.js';
 import { Module } from './module.js';
@@ -39,6 +40,17 @@ export class BatchNorm2d extends Module {
 
   /** y = BN(x) (then ReLU if `relu`), written into `out`; x, y: [C][N][H][W]. `out` may be x.data. */
   forward(ctx: Context, x: FeatureMap, relu: boolean, out: Float32Array): FeatureMap {
+    this.prepare(ctx, x, relu);
+    return this.recompute(ctx, x, relu, out);
+  }
+
+  /**
+   * The forward without applying it: statistics (batch statistics and the running-stat update when
+   * training, running statistics in eval) folded into the per-channel transform, returned for the next
+   * convolution to apply while it reads x (backend.ts ConvPre), so BN(x) is never materialised. Traces
+   * the layer as forward does. The returned arrays are this layer's own, valid until its next forward.
+   */
+  prepare(ctx: Context, x: FeatureMap, relu: boolean): ConvPre {
     const c = this.numFeatures;
     if (x.c !== c) throw new Error(`${this.path || 'batch_norm'}: input has ${x.c} channels but the layer normalises ${c}`);
     const s = x.n * x.h * x.w;
@@ -68,7 +80,12 @@ export class BatchNorm2d extends Module {
       this.shift[i] = b[i] - mean[i] * g[i] * is;
     }
     ctx.trace?.({ path: this.path, kind: relu ? 'BatchNorm2d+ReLU' : 'BatchNorm2d', out: [x.n, c, x.h, x.w], macs: 0 });
-    return this.recompute(ctx, x, relu, out);
+    return this.current(relu);
+  }
+
+  /** The transform of the last forward/prepare (same statistics): what backward gives the convolution. */
+  current(relu: boolean): ConvPre {
+    return { scale: this.scale, shift: this.shift, relu };
   }
 
   /**

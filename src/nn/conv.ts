@@ -2,7 +2,7 @@
  * Conv2d (groups 1, dilation 1), PyTorch's parameter layout weight [Cout][Cin][k][k] and optional bias.
  * `rng` null skips initialisation (weights about to be loaded). Runs on channel-major feature maps; the backend turns 1x1 stride-1 convolutions into one GEMM.
  */
-import { convGeometry } from '../backend/backend.js';
+import { convGeometry, type ConvPre } from '../backend/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
 import { backwardOps, featureMap, type Context, type FeatureMap } from './context.js';
@@ -31,8 +31,11 @@ export class Conv2d extends Module {
     this.bias = opts.bias ? this.addParam('bias', Tensor.zeros([outChannels])) : null;
   }
 
-  /** y = conv(x), written into `out` (at least Cout*N*Ho*Wo floats). x: [Cin][N][H][W] -> [Cout][N][Ho][Wo]. */
-  forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
+  /**
+   * y = conv(x), written into `out` (at least Cout*N*Ho*Wo floats). x: [Cin][N][H][W] -> [Cout][N][Ho][Wo].
+   * With `pre` the convolution reads pre(x) (the preceding BN-ReLU, fused: backend.ts ConvPre).
+   */
+  forward(ctx: Context, x: FeatureMap, out: Float32Array, pre: ConvPre | null = null): FeatureMap {
     if (x.c !== this.inChannels) {
       throw new Error(`${this.path || 'conv2d'}: input has ${x.c} channels but weight expects ${this.inChannels} (weight [${this.weight.shape.join(',')}])`);
     }
@@ -41,17 +44,19 @@ export class Conv2d extends Module {
       throw new Error(`${this.path || 'conv2d'}: input ${x.h}x${x.w} is too small for a ${this.kernel}x${this.kernel} kernel (stride ${this.stride}, padding ${this.padding})`);
     }
     const y = featureMap(out, g.cout, g.n, g.ho, g.wo);
-    ctx.backend.conv2d(g, x.data, this.weight.data, this.bias?.data ?? null, y.data);
+    ctx.backend.conv2d(g, x.data, this.weight.data, this.bias?.data ?? null, y.data, pre);
     ctx.trace?.({ path: this.path, kind: `Conv2d ${this.kernel}x${this.kernel}/${this.stride}`, out: [g.n, g.cout, g.ho, g.wo], macs: g.n * g.cout * g.ho * g.wo * g.cin * g.kh * g.kw });
     return y;
   }
 
   /**
    * Backward: weight.grad (and bias.grad) overwritten; dx, if given, ACCUMULATES the input gradient.
-   * x is the forward input (the caller keeps or recomputes it), dy: [Cout][N][Ho][Wo].
+   * x is the forward input (the caller keeps or recomputes it), dy: [Cout][N][Ho][Wo]. With the forward's
+   * `pre`, x is the untransformed input and dx the gradient w.r.t. pre(x). With `overwriteDx`, dx is
+   * overwritten instead of accumulated (a fresh gradient buffer needs no zero-fill).
    */
-  backward(ctx: Context, x: FeatureMap, dy: FeatureMap, dx: FeatureMap | null): void {
+  backward(ctx: Context, x: FeatureMap, dy: FeatureMap, dx: FeatureMap | null, pre: ConvPre | null = null, overwriteDx = false): void {
     const g = convGeometry(x.n, x.c, x.h, x.w, this.outChannels, this.kernel, this.stride, this.padding);
-    backwardOps(ctx).conv2d(g, x.data, this.weight.data, dy.data, dx?.data ?? null, this.weight.grad, this.bias?.grad ?? null);
+    backwardOps(ctx).conv2d(g, x.data, this.weight.data, dy.data, dx?.data ?? null, this.weight.grad, this.bias?.grad ?? null, pre, overwriteDx);
   }
 }

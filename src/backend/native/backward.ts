@@ -8,12 +8,14 @@
 import type { BackwardOps, F32, PoolGeometry } from '../backend.js';
 import { softmaxCrossEntropy } from '../reference/softmax-cross-entropy.js';
 import { checkConvGeometry, checkPoolGeometry, convDims, expectAtLeast, expectDims, expectLength, poolDims } from '../validate.js';
+import { checkConvPre } from '../reference/conv2d.js';
 import { convGeomOk, dim, expectNoOverlap, poolOk, reject } from './checks.js';
 
 /** The addon's backward exports (csrc/addon.c). */
 export interface AddonBackward {
   conv2dBackward(n: number, cin: number, h: number, w: number, cout: number, kh: number, kw: number, stride: number,
-    pad: number, ho: number, wo: number, x: F32, weight: F32, dy: F32, dx: F32 | null, dw: F32 | null, db: F32 | null): void;
+    pad: number, ho: number, wo: number, x: F32, weight: F32, dy: F32, dx: F32 | null, dw: F32 | null, db: F32 | null,
+    preScale?: F32 | null, preShift?: F32 | null, preRelu?: boolean, overwriteDx?: boolean): void;
   batchNormBackward(c: number, s: number, x: F32, mean: F32, invStd: F32, gamma: F32, beta: F32, relu: boolean,
     dy: F32, dx: F32, dgamma: F32, dbeta: F32): void;
   reluBackward(size: number, y: F32, dy: F32, dx: F32): void;
@@ -41,8 +43,9 @@ function poolBackwardChecks(op: string, g: PoolGeometry, x: F32 | null, dy: F32,
 
 export function makeBackward(addon: AddonBackward): BackwardOps {
   const ops: BackwardOps = {
-    conv2d(g, x, w, dy, dx, dw, db): void {
+    conv2d(g, x, w, dy, dx, dw, db, pre, overwriteDx): void {
       const op = 'conv2d backward';
+      if (pre && !(pre.scale.length === g.cin && pre.shift.length === g.cin)) reject(op, () => checkConvPre(op, g, pre));
       const xs = g.cin * g.n * g.h * g.w;
       const ws = g.cout * g.cin * g.kh * g.kw;
       if (!(convGeomOk(g, x, w) && dy.length === g.cout * g.n * g.ho * g.wo && (dx === null || dx.length === xs) &&
@@ -61,7 +64,13 @@ export function makeBackward(addon: AddonBackward): BackwardOps {
       expectNoOverlap(op, [['dx', dx], ['dw', dw], ['db', db]], [['x', x], ['w', w], ['dy', dy]]);
       expectNoOverlap(op, [['dx', dx]], [['dw', dw], ['db', db]]);
       expectNoOverlap(op, [['dw', dw]], [['db', db]]);
-      addon.conv2dBackward(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, dy, dx, dw, db);
+      if ((pre && dw) || (overwriteDx && dx)) {
+        const p = pre && dw ? pre : null;
+        addon.conv2dBackward(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, dy, dx, dw, db,
+          p?.scale ?? null, p?.shift ?? null, p?.relu ?? false, overwriteDx === true);
+      } else {
+        addon.conv2dBackward(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, dy, dx, dw, db);
+      }
     },
 
     batchNorm(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta): void {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, ConvGeometry, F32, PoolGeometry } from '../backend.js';
 import { checkConvGeometry, checkPoolGeometry, convDims, expectAtLeast, expectDims, expectLength, poolDims } from '../validate.js';
+import { checkConvPre } from '../reference/conv2d.js';
 import { makeBackward, type AddonBackward } from './backward.js';
 import { convGeomOk, dim, overlaps, poolOk, reject } from './checks.js';
 
@@ -32,7 +33,8 @@ export interface NativeBackend extends Backend {
 interface Addon extends AddonBackward {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F32, b: F32, beta: number, c: F32): void;
   conv2d(n: number, cin: number, h: number, w: number, cout: number, kh: number, kw: number, stride: number, pad: number,
-    ho: number, wo: number, x: F32, weight: F32, bias: F32 | null, y: F32): void;
+    ho: number, wo: number, x: F32, weight: F32, bias: F32 | null, y: F32,
+    preScale?: F32 | null, preShift?: F32, preRelu?: boolean): void;
   linear(n: number, inF: number, outF: number, x: F32, w: F32, b: F32 | null, y: F32): void;
   scaleShift(c: number, s: number, x: F32, scale: F32, shift: F32, relu: boolean, y: F32): void;
   channelStats(c: number, s: number, x: F32, mean: F32, variance: F32): void;
@@ -111,8 +113,9 @@ function makeBackend(addon: Addon): NativeBackend {
       addon.gemm(transA, transB, m, n, k, a, b, beta, c);
     },
 
-    conv2d(g, x, w, bias, y): void {
+    conv2d(g, x, w, bias, y, pre): void {
       const op = 'conv2d';
+      if (pre && !(pre.scale.length === g.cin && pre.shift.length === g.cin)) reject(op, () => checkConvPre(op, g, pre));
       if (!convOk(g, x, w, bias, y)) {
         reject(op, () => {
           checkConvGeometry(op, g);
@@ -124,7 +127,8 @@ function makeBackend(addon: Addon): NativeBackend {
         });
       }
       if (overlaps(y, x) || overlaps(y, w)) throw new Error('conv2d: y must not overlap x or w');
-      addon.conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, bias, y);
+      if (pre) addon.conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, bias, y, pre.scale, pre.shift, pre.relu);
+      else addon.conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, bias, y);
     },
 
     scaleShift(c, s, x, scale, shift, relu, y): void {

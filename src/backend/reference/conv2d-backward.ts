@@ -3,16 +3,21 @@
  *   dx[ci][n][iy][ix] += sum_{co,i,j : iy = oy*s - p + i, ix = ox*s - p + j} w[co][ci][i][j] * dy[co][n][oy][ox]
  *   dw[co][ci][i][j]   = sum_{n,oy,ox} x[ci][n][oy*s - p + i][ox*s - p + j] * dy[co][n][oy][ox]
  *   db[co]             = sum_{n,oy,ox} dy[co][n][oy][ox]
- * dx ACCUMULATES (dense-block inputs collect gradient from every later layer); dw and db are overwritten.
+ * dx ACCUMULATES (dense-block inputs collect gradient from every later layer) unless overwriteDx; dw and db are
+ * overwritten. With `pre` (backend.ts ConvPre), dw reads x' = pre(x).
  * Each element is one gathered float64 sum (dx is conv_transpose2d(dy, w) written as a gather).
  */
-import type { ConvGeometry, F32 } from '../backend.js';
+import type { ConvGeometry, ConvPre, F32 } from '../backend.js';
 import { convDims, expectLength } from '../validate.js';
-import { checkConvArgs } from './conv2d.js';
+import { applyConvPre, checkConvArgs, checkConvPre } from './conv2d.js';
 
-export function conv2dBackward(g: ConvGeometry, x: F32, w: F32, dy: F32, dx: F32 | null, dw: F32 | null, db: F32 | null): void {
+/** With `pre`, dw reads x' = pre(x) (the forward's transformed input); dx is the gradient w.r.t. x'. */
+export function conv2dBackward(g: ConvGeometry, x0: F32, w: F32, dy: F32, dx: F32 | null, dw: F32 | null, db: F32 | null,
+  pre?: ConvPre | null, overwriteDx = false): void {
   const op = 'conv2d backward';
-  checkConvArgs(op, g, x, w);
+  checkConvArgs(op, g, x0, w);
+  checkConvPre(op, g, pre);
+  const x = dw !== null ? applyConvPre(op, g, x0, pre) : x0; // dx and db do not read x
   const d = convDims(g);
   expectLength(op, 'dy', dy, d.y);
   expectLength(op, 'dx', dx, d.x);
@@ -35,7 +40,8 @@ export function conv2dBackward(g: ConvGeometry, x: F32, w: F32, dy: F32, dx: F32
           for (let co = 0; co < cout; co++) s += w[W(co, ci, i, j)] * dy[Y(co, b, ty / stride, tx / stride)];
         }
       }
-      dx[X(ci, b, iy, ix)] += s;
+      if (overwriteDx) dx[X(ci, b, iy, ix)] = s;
+      else dx[X(ci, b, iy, ix)] += s;
     }
   }
   if (dw !== null) {

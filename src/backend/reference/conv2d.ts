@@ -3,8 +3,9 @@
  * Math of torch.nn.functional.conv2d (cross-correlation): y[co][n][oy][ox] = b[co] +
  *   sum_{ci,i,j} w[co][ci][i][j] * x[ci][n][oy*s - p + i][ox*s - p + j], x: [cin][n][h][w] (CNHW).
  */
-import type { ConvGeometry, F32 } from '../backend.js';
+import type { ConvGeometry, ConvPre, F32 } from '../backend.js';
 import { checkConvGeometry, convDims, expectLength } from '../validate.js';
+import { scaleShift } from './scale-shift.js';
 
 export function checkConvArgs(op: string, g: ConvGeometry, x: F32, w: F32): void {
   checkConvGeometry(op, g);
@@ -13,8 +14,25 @@ export function checkConvArgs(op: string, g: ConvGeometry, x: F32, w: F32): void
   expectLength(op, 'w', w, d.w);
 }
 
-export function conv2d(g: ConvGeometry, x: F32, w: F32, bias: F32 | null, y: F32): void {
-  checkConvArgs('conv2d', g, x, w);
+/** Checks a convolution's input transform (backend.ts ConvPre): scale and shift hold cin floats. */
+export function checkConvPre(op: string, g: ConvGeometry, pre: ConvPre | null | undefined): void {
+  if (!pre) return;
+  expectLength(op, 'pre.scale', pre.scale, { cin: g.cin });
+  expectLength(op, 'pre.shift', pre.shift, { cin: g.cin });
+}
+
+/** x' = pre(x) as a new array (the spec of ConvPre: scaleShift's output), or x itself without pre. */
+export function applyConvPre(op: string, g: ConvGeometry, x: F32, pre: ConvPre | null | undefined): F32 {
+  checkConvPre(op, g, pre);
+  if (!pre) return x;
+  const t = new Float32Array(x.length);
+  scaleShift(g.cin, g.n * g.h * g.w, x, pre.scale, pre.shift, pre.relu, t);
+  return t;
+}
+
+export function conv2d(g: ConvGeometry, x0: F32, w: F32, bias: F32 | null, y: F32, pre?: ConvPre | null): void {
+  checkConvArgs('conv2d', g, x0, w);
+  const x = applyConvPre('conv2d', g, x0, pre);
   const d = convDims(g);
   expectLength('conv2d', 'bias', bias, d.b);
   expectLength('conv2d', 'y', y, d.y);

@@ -4,7 +4,7 @@
  * copied in as well as out. softmaxCrossEntropy is the reference's float64 TypeScript (O(n*k), not worth C).
  */
 import type { BackwardOps, F32, PoolGeometry } from '../backend.js';
-import { checkConvArgs } from '../reference/conv2d.js';
+import { checkConvArgs, checkConvPre } from '../reference/conv2d.js';
 import { checkLinearArgs } from '../reference/linear.js';
 import { checkPoolArgs } from '../reference/max-pool.js';
 import { softmaxCrossEntropy } from '../reference/softmax-cross-entropy.js';
@@ -39,9 +39,10 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
   const geom = (g: PoolGeometry): [number, number, number, number, number, number, number, number, number] =>
     [g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo];
   return {
-    conv2d(g, x, w, dy, dx, dw, db): void {
+    conv2d(g, x, w, dy, dx, dw, db, pre, overwriteDx): void {
       const op = 'conv2d backward';
       checkConvArgs(op, g, x, w);
+      checkConvPre(op, g, pre);
       const d = convDims(g);
       expectLength(op, 'dy', dy, d.y);
       expectLength(op, 'dx', dx, d.x);
@@ -52,11 +53,15 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       const direct = g.kh === 1 && g.kw === 1 && g.stride === 1 && g.pad === 0;
       const chunk = Math.max(1, Math.min(cols, Math.floor(COL_FLOATS / kdim)));
       const colFloats = direct || (dx === null && dw === null) ? 0 : kdim * chunk;
-      mem.reserve(x.length + w.length + dy.length + (dx?.length ?? 0) + (dw?.length ?? 0) + (db?.length ?? 0) + colFloats);
+      const usePre = pre && dw !== null; // only dw reads x
+      mem.reserve(x.length + w.length + dy.length + (dx?.length ?? 0) + (dw?.length ?? 0) + (db?.length ?? 0) + colFloats +
+        (usePre ? 2 * g.cin : 0), 10);
       const px = mem.put(x);
+      // dw from x' = pre(x): the transform in place on the arena's copy of x (dx is w.r.t. x', unchanged)
+      if (usePre) k.dn_scale_shift(g.cin, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
       const pw = mem.put(w);
       const pdy = mem.put(dy);
-      const pdx = mem.putOpt(dx); // accumulated into
+      const pdx = dx === null ? 0 : overwriteDx ? mem.zeros(dx.length) : mem.put(dx); // accumulated into
       const pdw = dw === null ? 0 : mem.take(dw.length);
       const pdb = db === null ? 0 : mem.take(db.length);
       const pcol = mem.take(colFloats);

@@ -77,6 +77,13 @@ export class WasmMemory {
     return p;
   }
 
+  /** Space for `n` floats in the arena, zeroed; returns its byte address. */
+  zeros(n: number): number {
+    const p = this.take(n);
+    this.f32.fill(0, p >>> 2, (p >>> 2) + n);
+    return p;
+  }
+
   /** Copies src into the arena; returns its address. */
   put(src: F32): number {
     const p = this.take(src.length);

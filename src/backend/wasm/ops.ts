@@ -4,7 +4,7 @@
  * Not here: instantiation and memory (module.ts), backward ops (backward.ts), math (csrc/).
  */
 import type { Backend, F32, PoolGeometry } from '../backend.js';
-import { checkConvArgs } from '../reference/conv2d.js';
+import { checkConvArgs, checkConvPre } from '../reference/conv2d.js';
 import { checkLinearArgs } from '../reference/linear.js';
 import { checkPoolArgs } from '../reference/max-pool.js';
 import { convDims, expectAtLeast, expectDims, expectLength } from '../validate.js';
@@ -46,15 +46,18 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       mem.get(pc, c);
     },
 
-    conv2d(g, x, w, bias, y): void {
+    conv2d(g, x, w, bias, y, pre): void {
       const op = 'conv2d';
       checkConvArgs(op, g, x, w);
+      checkConvPre(op, g, pre);
       const d = convDims(g);
       expectLength(op, 'bias', bias, d.b);
       expectLength(op, 'y', y, d.y);
       if (overlaps(y, x) || overlaps(y, w)) throw new Error('conv2d: y must not overlap x or w');
-      mem.reserve(x.length + w.length + (bias?.length ?? 0) + y.length);
+      mem.reserve(x.length + w.length + (bias?.length ?? 0) + y.length + (pre ? 2 * g.cin : 0));
       const px = mem.put(x);
+      // the input transform in place on the arena's copy of x, then the plain kernel (padding pads x')
+      if (pre) k.dn_scale_shift(g.cin, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
       const pw = mem.put(w);
       const pb = mem.putOpt(bias);
       const py = mem.take(y.length);
