@@ -19,7 +19,7 @@ const verbose = process.argv.includes('--verbose');
 const KERNELS = ['gemm', 'conv2d', 'conv_s1', 'conv2d_dx', 'conv2d_dw', 'linear', 'scale_shift', 'channel_stats', 'batch_norm_backward',
   'pool', 'pool_backward', 'softmax', 'eltwise', 'table'];
 /** Host-only sources (threads, N-API): compiled once, never for wasm. */
-const HOST = ['dispatch', 'threadpool', 'addon'];
+const HOST = ['dispatch', 'threadpool', 'addon_args', 'addon', 'addon_backward'];
 
 function isaFlags() {
   if (process.arch === 'x64') {

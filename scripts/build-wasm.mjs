@@ -19,7 +19,7 @@ const verbose = process.argv.includes('--verbose');
  * a freestanding kernel shared with the native build (DESIGN.md), or wasm_*.c glue that defines the exports.
  * Globbed, so a kernel split into a new file is picked up; wasm-ld drops what the exports never reach.
  */
-const HOST_ONLY = new Set(['dispatch.c', 'threadpool.c', 'addon.c', 'table.c']);
+const HOST_ONLY = new Set(['dispatch.c', 'threadpool.c', 'addon.c', 'addon_args.c', 'addon_backward.c', 'table.c']);
 /** 4 GiB: the wasm32 limit; memory grows on demand up to it. 1 MiB of stack, placed first so overflow traps. */
 const MAX_MEMORY = 65536 * 65536;
 const STACK = 1 << 20;
