@@ -35,7 +35,7 @@ console.log(`peak RSS and activation memory in GiB, step time in s (median); PyT
 console.log('model                 batch  mode       ours RSS  ours act  ours step   torch RSS  torch step');
 for (const [model, batch, size] of quick ? CASES.slice(0, 1) : CASES) {
   for (const naive of [true, false]) {
-    const steps = model === 'densenet-bc-250' || model === 'densenet121' ? '2' : '3';
+    const steps = model === 'densenet-bc-250' || model === 'densenet121' ? '1' : '3';
     const ours = runJson(process.execPath, ['--import', 'tsx', 'bench/train-once.ts', '--model', model, '--batch', String(batch), '--size', String(size), '--steps', steps, ...(naive ? ['--naive'] : [])]);
     const torch = torchOk
       ? runJson('/usr/bin/python3', ['reference/bench_torch.py', '--model', model, '--batch', String(batch), '--size', String(size), '--steps', steps, '--warmup', '1', ...(naive ? [] : ['--memory-efficient'])], TORCH_ENV)
