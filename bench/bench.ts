@@ -112,16 +112,19 @@ async function main(): Promise<void> {
 
   // training: DenseNet-BC-100 (k=12), batch 64, 32x32, forward + backward + SGD step, each side in its own process
   const train = spawnJson(process.execPath, ['--import', 'tsx', 'bench/train-once.ts', '--model', 'densenet-bc-100', '--batch', '64', '--steps', String(Math.max(3, reps))]);
-  let torchBest: { images_per_s: number; threads: number } | null = null;
+  let torchBest: { images_per_s: number; threads: number; mode: string } | null = null;
   for (const threads of ['1', '2']) {
-    const t = spawnJson('/usr/bin/python3', ['reference/bench_torch.py', '--model', 'densenet-bc-100', '--batch', '64', '--steps', String(Math.max(3, reps)), '--threads', threads, '--memory-efficient'], TORCH_ENV);
-    if (t !== null && (torchBest === null || t.images_per_s > torchBest.images_per_s)) torchBest = { images_per_s: t.images_per_s, threads: t.threads };
+    for (const mode of ['naive', 'memory_efficient']) {
+      const extra = mode === 'naive' ? [] : ['--memory-efficient'];
+      const t = spawnJson('/usr/bin/python3', ['reference/bench_torch.py', '--model', 'densenet-bc-100', '--batch', '64', '--steps', String(Math.max(3, reps)), '--threads', threads, ...extra], TORCH_ENV);
+      if (t !== null && (torchBest === null || t.images_per_s > torchBest.images_per_s)) torchBest = { images_per_s: t.images_per_s, threads: t.threads, mode };
+    }
   }
   console.log('\ncase                                           ours img/s  PyTorch img/s  ours/PyTorch');
   const ti = train?.images_per_s ?? null;
   const pi = torchBest?.images_per_s ?? null;
   console.log(`${'densenet-bc-100 train batch 64, 32x32'.padEnd(47)}${fmt(ti).padStart(10)}${fmt(pi).padStart(15)}${fmt(ti !== null && pi !== null ? ti / pi : null, 2).padStart(14)}`);
-  if (torchBest !== null) console.log(`(PyTorch: memory_efficient=True, best of 1 and 2 threads: ${torchBest.threads}; glibc kept-memory settings)`);
+  if (torchBest !== null) console.log(`(PyTorch at its best of 1/2 threads x naive/memory_efficient: ${torchBest.threads} threads, ${torchBest.mode}; glibc kept-memory settings)`);
   else console.log('(PyTorch row skipped: /usr/bin/python3 cannot import torch; apt-get install python3-torch)');
 
   if (jsonOut !== undefined) {
