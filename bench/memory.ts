@@ -38,7 +38,7 @@ for (const [model, batch, size] of quick ? CASES.slice(0, 1) : CASES) {
     const steps = model === 'densenet-bc-250' || model === 'densenet121' ? '1' : '3';
     const ours = runJson(process.execPath, ['--import', 'tsx', 'bench/train-once.ts', '--model', model, '--batch', String(batch), '--size', String(size), '--steps', steps, ...(naive ? ['--naive'] : [])]);
     const torch = torchOk
-      ? runJson('/usr/bin/python3', ['reference/bench_torch.py', '--model', model, '--batch', String(batch), '--size', String(size), '--steps', steps, '--warmup', '1', ...(naive ? [] : ['--memory-efficient'])], TORCH_ENV)
+      ? runJson('/usr/bin/python3', ['reference/bench_torch.py', '--model', model, '--batch', String(batch), '--size', String(size), '--steps', steps, '--warmup', '1', '--threads', '2', ...(naive ? [] : ['--memory-efficient'])], TORCH_ENV)
       : 'no torch';
     const o = typeof ours === 'string' ? null : ours;
     const t = typeof torch === 'string' ? null : torch;
