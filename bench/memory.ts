@@ -24,6 +24,7 @@ interface Run { step_s: number; peak_rss_bytes: number; activation_bytes?: numbe
 
 function runJson(cmd: string, args: string[], env: Record<string, string> = {}): Run | string {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 20 });
+  if (r.signal !== null) return r.signal === 'SIGKILL' ? 'OOM-killed' : `killed ${r.signal}`; // the kernel's OOM killer sends SIGKILL
   if (r.status !== 0) return (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() ?? 'failed';
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Run;
 }
