@@ -3,11 +3,12 @@
 // instruction set (AVX-512, AVX2+FMA, SSE2 on x86-64; NEON on arm64) into one addon that picks at load time.
 // It is not node-gyp. On any failure it prints one warning line and exits 0: the library then falls back to
 // the wasm or reference backend. Run: node scripts/build-native.mjs [--verbose]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './run.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const csrc = path.join(root, 'csrc');
@@ -53,16 +54,6 @@ function findNodeHeaders() {
   throw new Error(`node_api.h not found (looked in ${candidates.join(', ')})`);
 }
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    if (verbose) console.log([cmd, ...args].join(' '));
-    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(args.at(-1) ?? '')}: ${err.trim().split('\n').slice(0, 3).join(' | ')}`))));
-  });
-}
 
 /** Runs the jobs with at most `width` at once. */
 async function pool(jobs, width) {

@@ -2,11 +2,12 @@
 // Emscripten) and links them with wasm-ld into build/densenet.wasm. It drives wasm-ld directly, so clang >= 16
 // never runs wasm-opt behind our back; nothing is downloaded. On any failure it prints one warning line and
 // exits 0 (the library then uses another backend). Run: node scripts/build-wasm.mjs [--verbose]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './run.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const csrc = path.join(root, 'csrc');
@@ -35,20 +36,6 @@ function findTool(names, args) {
   return null;
 }
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    if (verbose) console.log([cmd, ...args].join(' '));
-    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      if (verbose && err) process.stderr.write(err);
-      if (code === 0) resolve();
-      else reject(new Error(`${path.basename(cmd)} ${path.basename(args.at(-1) ?? '')}: ${err.trim().split('\n').slice(0, 3).join(' | ')}`));
-    });
-  });
-}
 
 /** Runs the jobs with at most `width` at once. */
 async function pool(jobs, width) {
