@@ -30,6 +30,7 @@ export interface TrainFlags extends ModelFlags {
   schedule: string;
   warmupEpochs: string;
   augment: boolean;
+  augmentPad: string;
   valSplit: string;
   seed: string;
   maxSteps?: string;
@@ -62,7 +63,7 @@ export function trainConfigFrom(f: TrainFlags): TrainConfig {
     noDecayOnBnAndBias: !f.decayBnBias,
     schedule: f.schedule,
     warmupEpochs: nonNeg('warmup-epochs', f.warmupEpochs),
-    augment: f.augment ? { pad: 4, flip: true } : null,
+    augment: f.augment ? { pad: num('augment-pad', f.augmentPad, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'), flip: true } : null,
     seed: num('seed', f.seed, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'),
     maxSteps: f.maxSteps !== undefined ? posInt('max-steps', f.maxSteps) : null,
     memoryEfficient: f.memoryEfficient,
