@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convGeometry, type F32 } from '../../src/backend/backend.js';
+import { convGeometry } from '../../src/backend/backend.js';
 import { referenceBackend } from '../../src/backend/reference/index.js';
 import { createWasmBackend, loadWasm, type WasmBackend } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
+import { gemmRef } from '../helpers/gemm-ref.js';
 
 const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/densenet.wasm');
 const wb: WasmBackend | null = existsSync(file) ? await createWasmBackend(readFileSync(file)) : null;
@@ -38,26 +39,6 @@ function randView(n: number, offset: number): Float32Array {
   return v;
 }
 
-/** op(a) op(b) + beta c in float64, and the sum of |terms| per element (the rounding-error scale). */
-function gemmRef(tA: boolean, tB: boolean, m: number, n: number, k: number, a: F32, b: F32, beta: 0 | 1, c0: F32):
-  { c: Float64Array; mag: Float64Array } {
-  const c = new Float64Array(m * n);
-  const mag = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = beta ? c0[i * n + j] : 0;
-      let t = Math.abs(s);
-      for (let p = 0; p < k; p++) {
-        const prod = (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
-        s += prod;
-        t += Math.abs(prod);
-      }
-      c[i * n + j] = s;
-      mag[i * n + j] = t;
-    }
-  }
-  return { c, mag };
-}
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 13, 17, 31, 33, 64, 65, 127, 257];
 for (const [i, m] of SIZES.entries()) {
