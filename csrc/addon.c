@@ -228,6 +228,20 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return na_undefined(env);
 }
 
+/* fmaPeak(iters, threads): runs the FMA ceiling loop (fma_peak.c) on `threads` threads; returns the flops done */
+static napi_value js_fma_peak(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!na_begin(&a, env, info, "fmaPeak", 2)) return 0;
+  size_t iters = na_size(&a, 0, "iters"), threads = na_size(&a, 1, "threads");
+  if (a.failed) return 0;
+  dn_pool_lock();
+  double flops = dn_fma_peak(iters, threads > DN_MAX_THREADS ? DN_MAX_THREADS : (int)threads);
+  dn_pool_unlock();
+  napi_value v;
+  napi_create_double(env, flops, &v);
+  return v;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   int rc = dn_init();
   if (rc != 0) {
@@ -244,7 +258,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"channelStats", js_channel_stats}, {"relu", js_relu}, {"dropout", js_dropout},
       {"maxPool2d", js_max_pool}, {"avgPool2d", js_avg_pool}, {"globalAvgPool", js_global_avg_pool},
       {"softmax", js_softmax}, {"isa", js_isa}, {"isas", js_isas}, {"threads", js_threads},
-      {"setIsa", js_set_isa}, {"setThreads", js_set_threads},
+      {"setIsa", js_set_isa}, {"setThreads", js_set_threads}, {"fmaPeak", js_fma_peak},
       {"conv2dBackward", js_conv2d_backward}, {"batchNormBackward", js_batch_norm_backward},
       {"reluBackward", js_relu_backward}, {"maxPool2dBackward", js_max_pool_backward},
       {"avgPool2dBackward", js_avg_pool_backward}, {"globalAvgPoolBackward", js_global_avg_pool_backward},

@@ -271,6 +271,24 @@ void dn_softmax(size_t rows, size_t k, const float *x, float *y) {
   run_rows(&j, 20.0 * rows * k);
 }
 
+struct fma_job {
+  size_t iters;
+  volatile float sink;
+};
+
+static void fma_task(void *p, int t, int nt, float *scratch) {
+  (void)t, (void)nt, (void)scratch;
+  struct fma_job *j = p;
+  j->sink = kt->fma_peak(j->iters);
+}
+
+double dn_fma_peak(size_t iters, int threads) {
+  struct fma_job j = {iters, 0.0f};
+  if (threads > dn_pool_threads()) threads = dn_pool_threads();
+  dn_pool_run(fma_task, &j, threads < 1 ? 1 : threads);
+  return (double)iters * (double)kt->fma_peak_flops_per_iter() * (threads < 1 ? 1 : threads);
+}
+
 /* ---- backward ---- */
 
 struct conv_bwd_job {

@@ -28,6 +28,8 @@ void dn_max_pool(const struct dn_pool *g, const float *x, float *y);
 void dn_avg_pool(const struct dn_pool *g, const float *x, float *y);
 void dn_global_avg_pool(size_t c, size_t n, size_t hw, const float *x, float *y);
 void dn_softmax(size_t rows, size_t k, const float *x, float *y);
+/* Benchmarks: iters rounds of register-only FMAs on each of `threads` pool threads; returns the flops done. */
+double dn_fma_peak(size_t iters, int threads);
 
 /* Backward (backend.ts BackwardOps): conv and batch-norm dx ACCUMULATE, every other output is overwritten. */
 /* dx_overwrite: dx = dL/dx instead of += */

@@ -124,6 +124,9 @@ struct dn_kernels {
   void (*conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
   /* dy [n][c] -> dx [c][n][hw], channels [c0, c1) */
   void (*global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
+  /* fma_peak.c (benchmarks only): iters rounds of register-only FMAs, fma_peak_flops_per_iter flops each */
+  float (*fma_peak)(size_t iters);
+  size_t (*fma_peak_flops_per_iter)(void);
 };
 
 /*
@@ -183,5 +186,7 @@ void K(avg_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const f
 void K(global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
 size_t K(conv_s1_tiles)(const struct dn_conv *g);
 void K(conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
+float K(fma_peak)(size_t iters);
+size_t K(fma_peak_flops_per_iter)(void);
 
 #endif

@@ -27,6 +27,11 @@ export interface NativeBackend extends Backend {
   setIsa(isa: NativeIsa): void;
   /** Threads used by large ops, 1..64 (env DENSENET_THREADS sets the initial count). */
   setThreads(n: number): void;
+  /**
+   * Benchmarks only: `iters` rounds of register-only FMAs on each of `threads` threads (csrc/fma_peak.c);
+   * returns the floating-point operations done, to divide by the wall time for the machine's FMA peak.
+   */
+  fmaPeak(iters: number, threads: number): number;
 }
 
 /** The addon's exports (csrc/addon.c). Geometry is passed as plain numbers. */
@@ -49,6 +54,7 @@ interface Addon extends AddonBackward {
   threads(): number;
   setIsa(isa: string): void;
   setThreads(n: number): void;
+  fmaPeak(iters: number, threads: number): number;
 }
 
 const ADDON_FILE = path.join('build', 'Release', 'densenet_native.node');
@@ -95,6 +101,9 @@ function makeBackend(addon: Addon): NativeBackend {
     },
     setThreads(n: number): void {
       addon.setThreads(n);
+    },
+    fmaPeak(iters: number, threads: number): number {
+      return addon.fmaPeak(iters, threads);
     },
 
     gemm(transA, transB, m, n, k, a, b, beta, c): void {
