@@ -1,136 +1,194 @@
 /**
- * `npm run bench`: DenseNet-121 inference at 224x224, batch 1 and 8, on our fastest backend and, in the same
- * run on the same weights, onnxruntime-node (the ONNX file exported by reference/make_fixtures.py --large).
- * Prints ms/image (median of several repetitions) and the ratio; `--json FILE` also writes the numbers.
- * Timing lives here, never in tests: the machine is shared and noisy, so only same-run ratios mean much.
+ * `npm run bench`: one table, every peer measured in the same run, medians of BENCH_REPS (default 7):
+ *  - DenseNet-121 224x224 inference at batch 1 and 8: ours vs onnxruntime-node on the same weights (the ONNX
+ *    file and .pth exported by reference/make_fixtures.py --large);
+ *  - DenseNet-BC-100 training (batch 64, 32x32, forward + backward + SGD step): ours vs PyTorch at its best of
+ *    1/2 threads x naive/memory_efficient (reference/bench_torch.py), each in a process of its own;
+ *  - ours on 1 vs 2 threads;
+ *  - GEMM GFLOP/s against this machine's FMA peak, measured here by a register-only FMA loop (csrc/fma_peak.c);
+ *  - where one training step's time goes (bench/step-profile.ts).
+ * `--json FILE` writes the same rows; `--only inference,training,gemm,profile` runs some sections. Not a test: the machine is shared and noisy; only same-run ratios mean much.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { getBackend } from '../src/backend/select.js';
+import { loadNative, type NativeBackend } from '../src/backend/native/index.js';
 import { readWeightsFile } from '../src/io/weights-file.js';
 import { DenseNet } from '../src/models/densenet.js';
 import { variantConfig } from '../src/models/variants.js';
 import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { median, ROOT, spawnJson, timeIt, TORCH_ENV } from './lib.js';
+import { profileStep } from './step-profile.js';
 
-const LARGE = fileURLToPath(new URL('../test/fixtures/large/', import.meta.url));
+const LARGE = `${ROOT}test/fixtures/large/`;
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const reps = Number(process.env.BENCH_REPS ?? 7);
+const SECTIONS = ['inference', 'training', 'gemm', 'profile'] as const;
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : [...SECTIONS];
+for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`bench: unknown section '${s}' (${SECTIONS.join(', ')})`);
+const TRAIN_MODEL = 'densenet-bc-100';
+const TRAIN_BATCH = 64;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+/** One line of the table: what, our figure, the peer's, and ours relative to it. */
+interface Row {
+  case: string;
+  ours: number | null;
+  ours_unit: string;
+  peer: string;
+  peer_value: number | null;
+  /** ours / peer (time ratio for inference, throughput ratio for training, fraction for GEMM vs peak) */
+  ratio: number | null;
+  ratio_means: string;
 }
-
-async function timeIt(fn: () => Promise<unknown> | unknown, warmup = 2): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const out: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
+const rows: Row[] = [];
+const fmt = (v: number | null, d = 1): string => (v === null ? '-' : v.toFixed(d));
 
 function randomInput(n: number): Tensor {
   const rng = new Rng(1);
-  const x = new Float32Array(n * 3 * 224 * 224);
-  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-  return new Tensor(x, [n, 3, 224, 224]);
+  return new Tensor(new Float32Array(n * 3 * 224 * 224).map(() => rng.normal()), [n, 3, 224, 224]);
 }
 
-const fmt = (v: number | null, d = 1): string => (v === null ? '-' : v.toFixed(d));
-
-interface Row {
-  case: string;
-  ours_ms_per_image: number;
-  ort_ms_per_image: number | null;
-  ratio: number | null;
-}
-
-const TORCH_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '68719476736', MALLOC_TOP_PAD_: '1073741824' };
-
-/** Runs a benchmark helper process and parses the JSON object on its last stdout line (null if it failed). */
-function spawnJson(cmd: string, args: string[], env: Record<string, string> = {}): { images_per_s: number; threads: number } | null {
-  const r = spawnSync(cmd, args, { cwd: fileURLToPath(new URL('../', import.meta.url)), encoding: 'utf8', env: { ...process.env, ...env } });
-  if (r.status !== 0) return null;
-  try {
-    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { images_per_s: number; threads: number };
-  } catch {
-    return null;
-  }
-}
-
-async function main(): Promise<void> {
-  const backend = await getBackend(process.env.DENSENET_BACKEND);
-  const model = new DenseNet(variantConfig('densenet121'), 0, { init: !existsSync(LARGE + 'densenet121.pth') });
-  if (existsSync(LARGE + 'densenet121.pth')) model.loadStateDict((await readWeightsFile(LARGE + 'densenet121.pth')).tensors);
+async function inference(be: NativeBackend): Promise<void> {
+  const pth = `${LARGE}densenet121.pth`;
+  const model = new DenseNet(variantConfig('densenet121'), 0, { init: !existsSync(pth) });
+  if (existsSync(pth)) model.loadStateDict((await readWeightsFile(pth)).tensors);
   model.eval();
-
-  type OrtModule = typeof import('onnxruntime-node');
-  let ort: OrtModule | null = null;
+  type Ort = typeof import('onnxruntime-node');
+  let ort: Ort | null = null;
   let session: import('onnxruntime-node').InferenceSession | null = null;
-  const onnxPath = LARGE + 'densenet121.onnx';
-  if (!existsSync(onnxPath)) {
-    console.log(`onnxruntime row skipped: ${onnxPath} is missing (make it with: /usr/bin/python3 reference/make_fixtures.py --large)`);
-  } else {
+  let why = `${LARGE}densenet121.onnx is missing (make it: /usr/bin/python3 reference/make_fixtures.py --large)`;
+  if (existsSync(`${LARGE}densenet121.onnx`)) {
     try {
       ort = await import('onnxruntime-node');
-      session = await ort.InferenceSession.create(readFileSync(onnxPath), {
-        intraOpNumThreads: backend.threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        executionMode: 'sequential',
+      session = await ort.InferenceSession.create(readFileSync(`${LARGE}densenet121.onnx`), {
+        intraOpNumThreads: be.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
       });
     } catch (e) {
-      console.log(`onnxruntime row skipped: ${(e as Error).message}`);
+      why = (e as Error).message;
     }
   }
-
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; backend ${backend.name}, ${backend.threads} threads; median of ${reps}`);
-  const rows: Row[] = [];
+  if (session === null) console.log(`onnxruntime rows skipped: ${why}`);
   for (const n of [1, 8]) {
     const x = randomInput(n);
-    const ours = median(await timeIt(() => model.forward(x, backend))) / n;
+    const ours = median(await timeIt(() => model.forward(x, be), reps)) / n;
     let theirs: number | null = null;
     if (ort !== null && session !== null) {
       const feeds = { input: new ort.Tensor('float32', x.data, [n, 3, 224, 224]) };
       const s = session;
-      theirs = median(await timeIt(() => s.run(feeds))) / n;
+      theirs = median(await timeIt(() => s.run(feeds), reps)) / n;
     }
-    rows.push({ case: `densenet121 inference 224x224 batch ${n}`, ours_ms_per_image: ours, ort_ms_per_image: theirs, ratio: theirs === null ? null : ours / theirs });
-  }
-  console.log('case                                    ours ms/img  onnxruntime ms/img  ours/ort');
-  for (const r of rows) {
-    console.log(`${r.case.padEnd(40)}${fmt(r.ours_ms_per_image).padStart(11)}${fmt(r.ort_ms_per_image).padStart(20)}${fmt(r.ratio, 2).padStart(10)}`);
-  }
-
-  // training: DenseNet-BC-100 (k=12), batch 64, 32x32, forward + backward + SGD step, each side in its own process
-  const train = spawnJson(process.execPath, ['--import', 'tsx', 'bench/train-once.ts', '--model', 'densenet-bc-100', '--batch', '64', '--steps', String(Math.max(3, reps))]);
-  let torchBest: { images_per_s: number; threads: number; mode: string } | null = null;
-  for (const threads of ['1', '2']) {
-    for (const mode of ['naive', 'memory_efficient']) {
-      const extra = mode === 'naive' ? [] : ['--memory-efficient'];
-      const t = spawnJson('/usr/bin/python3', ['reference/bench_torch.py', '--model', 'densenet-bc-100', '--batch', '64', '--steps', String(Math.max(3, reps)), '--threads', threads, ...extra], TORCH_ENV);
-      if (t !== null && (torchBest === null || t.images_per_s > torchBest.images_per_s)) torchBest = { images_per_s: t.images_per_s, threads: t.threads, mode };
-    }
-  }
-  console.log('\ncase                                           ours img/s  PyTorch img/s  ours/PyTorch');
-  const ti = train?.images_per_s ?? null;
-  const pi = torchBest?.images_per_s ?? null;
-  console.log(`${'densenet-bc-100 train batch 64, 32x32'.padEnd(47)}${fmt(ti).padStart(10)}${fmt(pi).padStart(15)}${fmt(ti !== null && pi !== null ? ti / pi : null, 2).padStart(14)}`);
-  if (torchBest !== null) console.log(`(PyTorch at its best of 1/2 threads x naive/memory_efficient: ${torchBest.threads} threads, ${torchBest.mode}; glibc kept-memory settings)`);
-  else console.log('(PyTorch row skipped: /usr/bin/python3 cannot import torch; apt-get install python3-torch)');
-
-  if (jsonOut !== undefined) {
-    mkdirSync(dirname(jsonOut), { recursive: true });
-    writeFileSync(jsonOut, JSON.stringify({ backend: backend.name, threads: backend.threads, reps, rows, train: { ours: train, torch: torchBest } }, null, 2) + '\n');
+    rows.push({
+      case: `DenseNet-121 inference 224x224, batch ${n}`, ours, ours_unit: 'ms/image', peer: 'onnxruntime-node',
+      peer_value: theirs, ratio: theirs === null ? null : ours / theirs, ratio_means: 'x the time',
+    });
   }
 }
 
-await main();
+interface TrainRun { images_per_s: number; threads: number }
+
+function training(): void {
+  const steps = String(Math.max(3, reps));
+  const ours = (threads: number): TrainRun | null => spawnJson<TrainRun>(process.execPath,
+    ['--import', 'tsx', 'bench/train-once.ts', '--model', TRAIN_MODEL, '--batch', String(TRAIN_BATCH), '--steps', steps],
+    { DENSENET_THREADS: String(threads), DENSENET_BACKEND: 'native' });
+  const two = ours(2);
+  const one = ours(1);
+  let best: (TrainRun & { mode: string }) | null = null;
+  for (const threads of ['1', '2']) {
+    for (const mode of ['naive', 'memory_efficient']) {
+      const t = spawnJson<TrainRun>('/usr/bin/python3', ['reference/bench_torch.py', '--model', TRAIN_MODEL, '--batch',
+        String(TRAIN_BATCH), '--steps', steps, '--threads', threads, ...(mode === 'naive' ? [] : ['--memory-efficient'])], TORCH_ENV);
+      if (t !== null && (best === null || t.images_per_s > best.images_per_s)) best = { ...t, mode };
+    }
+  }
+  if (best === null) console.log('PyTorch row skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)');
+  const o = two?.images_per_s ?? null;
+  rows.push({
+    case: `DenseNet-BC-100 training, batch ${TRAIN_BATCH}, 32x32 (2 threads)`, ours: o, ours_unit: 'images/s',
+    peer: best ? `PyTorch ${best.threads} thread${best.threads > 1 ? 's' : ''}, ${best.mode}` : 'PyTorch',
+    peer_value: best?.images_per_s ?? null, ratio: o !== null && best ? o / best.images_per_s : null, ratio_means: 'x the throughput',
+  });
+  rows.push({
+    case: 'DenseNet-BC-100 training: 2 threads vs 1 thread', ours: o, ours_unit: 'images/s', peer: 'ours, 1 thread',
+    peer_value: one?.images_per_s ?? null, ratio: o !== null && one ? o / one.images_per_s : null, ratio_means: 'x the throughput',
+  });
+}
+
+/** Median GFLOP/s of fn (flops per call) on `threads` threads, samples of ~50 ms. */
+function gflops(be: NativeBackend, threads: number, flops: number, fn: () => void): number {
+  be.setThreads(threads);
+  fn();
+  const t0 = performance.now();
+  fn();
+  const calls = Math.max(1, Math.round(50 / Math.max(performance.now() - t0, 1e-3)));
+  const rates: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const s = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    rates.push((flops * calls) / ((performance.now() - s) * 1e6));
+  }
+  return median(rates);
+}
+
+function gemm(be: NativeBackend, threadsDefault: number): void {
+  const peakIters = 2_000_000;
+  const peak = [1, 2].map((t) => gflops(be, t, be.fmaPeak(1, t) * peakIters, () => be.fmaPeak(peakIters, t)));
+  const fill = (n: number): Float32Array => new Float32Array(n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const shapes: [string, number, number, number][] = [
+    ['GEMM 1024x1024x1024', 1024, 1024, 1024],
+    ['GEMM 128x3136x256 (DenseNet-121 block-1 1x1 conv, batch 1)', 128, 3136, 256],
+  ];
+  for (const [what, m, n, k] of shapes) {
+    const a = fill(m * k), b = fill(k * n), c = new Float32Array(m * n);
+    for (const t of [1, 2]) {
+      const rate = gflops(be, t, 2 * m * n * k, () => be.gemm(false, false, m, n, k, a, b, 0, c));
+      rows.push({
+        case: `${what}, ${t} thread${t > 1 ? 's' : ''}`, ours: rate, ours_unit: 'GFLOP/s', peer: `FMA peak, ${t} core${t > 1 ? 's' : ''} (measured)`,
+        peer_value: peak[t - 1], ratio: rate / peak[t - 1], ratio_means: 'of peak',
+      });
+    }
+  }
+  be.setThreads(threadsDefault);
+}
+
+function stepBreakdown(be: NativeBackend): { step_ms: number } {
+  const p = profileStep(be, TRAIN_MODEL, TRAIN_BATCH, Math.max(2, Math.ceil(reps / 2)));
+  for (const [label, ms] of Object.entries(p.ms)) {
+    rows.push({
+      case: `  step: ${label}`, ours: ms, ours_unit: 'ms/step', peer: 'whole step',
+      peer_value: p.step_ms, ratio: ms / p.step_ms, ratio_means: 'of the step',
+    });
+  }
+  return { step_ms: p.step_ms };
+}
+
+function print(machine: string): void {
+  const cell = (r: Row): string[] => {
+    const ratio = r.ratio === null ? '-' : r.ratio_means.startsWith('of') ? `${(100 * r.ratio).toFixed(0)}% ${r.ratio_means}` : `${r.ratio.toFixed(2)}${r.ratio_means}`;
+    return [r.case, `${fmt(r.ours)} ${r.ours_unit}`, r.peer_value === null ? `${r.peer}: -` : `${r.peer}: ${fmt(r.peer_value)}`, ratio];
+  };
+  const table = [['case', 'ours', 'peer (same run)', 'ours vs peer'], ...rows.map(cell)];
+  const w = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+  console.log(`\n${machine}; medians of ${reps}\n`);
+  table.forEach((r, j) => {
+    console.log(`| ${r.map((s, i) => s.padEnd(w[i])).join(' | ')} |`);
+    if (j === 0) console.log(`| ${w.map((x) => '-'.repeat(x)).join(' | ')} |`);
+  });
+}
+
+const be = loadNative();
+const threads = be.threads;
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, native ${be.isa}, ${threads} threads`;
+console.log(`bench: ${machine}; DenseNet-121 inference, DenseNet-BC-100 training, GEMM, training-step profile ...`);
+if (only.includes('inference')) await inference(be);
+if (only.includes('training')) training();
+if (only.includes('gemm')) gemm(be, threads);
+const profile = only.includes('profile') ? stepBreakdown(be) : null;
+print(machine);
+if (jsonOut !== undefined) {
+  mkdirSync(dirname(jsonOut), { recursive: true });
+  writeFileSync(jsonOut, JSON.stringify({ machine, reps, rows, profile }, null, 2) + '\n');
+  console.log(`\nwrote ${jsonOut}`);
+}

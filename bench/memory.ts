@@ -8,17 +8,15 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DenseNet } from '../src/models/densenet.js';
 import { planMemory } from '../src/models/memory.js';
+import { ROOT, TORCH_ENV } from './lib.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const quick = process.argv.includes('--quick');
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : undefined;
 const CASES: [string, number, number][] = [
   ['densenet-bc-100', 64, 32], ['densenet-bc-190-k12', 64, 32], ['densenet-bc-250', 64, 32], ['densenet121', 16, 224],
 ];
-const TORCH_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: '68719476736', MALLOC_TOP_PAD_: '1073741824' };
 
 interface Run { step_s: number; peak_rss_bytes: number; activation_bytes?: number }
 
