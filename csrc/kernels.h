@@ -153,6 +153,9 @@ DN_DECLARE_KERNELS(neon)
 DN_DECLARE_KERNELS(simd128)
 DN_DECLARE_KERNELS(generic)
 
+/* linear_part at batch n <= this takes dot products over w's rows instead of the GEMM (linear.c) */
+#define LINEAR_DOT_MAX 8
+
 /* Per-ISA entry points, declared once here so table.c and the kernels agree on signatures. */
 void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch);
 size_t K(gemm_scratch_floats)(void);
