@@ -7,7 +7,7 @@
  * vertically (vectorised, transform applied) into a stack buffer, then the horizontal window over it.
  * Measured (2 threads, avx512, shared machine, medians of A/B runs): the stem's 3x3/2 pad 1 max pool on
  * [64][1][112][112] 0.12 ms vs 6.3 ms for the former per-pixel window() loop; a transition's BN-ReLU + 2x2/2
- * average on [256][1][56][56] fused 0.17 ms vs 0.39 ms for scaleShift then pool (batch 8: 1.6 vs 4.8 ms).
+ * average on [256][1][56][56] fused 0.17 ms vs 0.42 ms for scaleShift then pool (batch 8: 1.6 vs 7.5-12 ms).
  */
 #include "kernels.h"
 

@@ -76,8 +76,8 @@ export class Transition extends Module {
   forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
     const pooledData = ctx.ws.get('bottleneck', x.c * x.n * Math.floor(x.h / 2) * Math.floor(x.w / 2));
     // BN-ReLU fused into the pooling (backend.ts pooling `pre`): the normalised block never exists, in
-    // inference and memory-efficient training (DenseNet-121 batch 1: 0.17 vs 0.39 ms for transition 1's
-    // BN-ReLU + pool). Naive training (the baseline) stores it for backward.
+    // inference and memory-efficient training (DenseNet-121 batch 1: 0.17 vs 0.42 ms for transition 1's
+    // BN-ReLU + pool, loaded machine). Naive training (the baseline) stores it for backward.
     const pooled = ctx.training && !ctx.memoryEfficient
       ? this.pool.forward(ctx, this.norm.forward(ctx, x, true, this.naiveAct(ctx, x)), pooledData)
       : this.pool.forward(ctx, x, pooledData, this.norm.prepare(ctx, x, true));
