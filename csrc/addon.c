@@ -44,7 +44,7 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   const float *w = F32(12, "weight", na_mul(&a, na_mul(&a, g.cout, g.cin), na_mul(&a, g.kh, g.kw)));
   const float *bias = F32_OR_NULL(13, "bias", g.cout);
   float *y = F32(14, "y", na_mul(&a, na_mul(&a, g.cout, g.n), na_mul(&a, g.ho, g.wo)));
-  na_pre(&a, 15, &g);
+  na_pre(&a, 15, g.cin, &g.pre_scale, &g.pre_shift, &g.pre_relu);
   if (a.failed) return 0;
   if (g.cout == 0 || g.n * g.ho * g.wo == 0) return na_undefined(env);
   dn_pool_lock();
@@ -128,13 +128,14 @@ static napi_value js_dropout(napi_env env, napi_callback_info info) {
   return na_undefined(env);
 }
 
-/* maxPool2d / avgPool2d (c, n, h, w, k, stride, pad, ho, wo, x, y) */
+/* maxPool2d / avgPool2d (c, n, h, w, k, stride, pad, ho, wo, x, y[, preScale|null, preShift, preRelu]) */
 static napi_value pool_common(napi_env env, napi_callback_info info, const char *op, int is_max) {
   struct args a;
   if (!na_begin(&a, env, info, op, 11)) return 0;
   struct dn_pool g = na_pool(&a);
   const float *x = F32(9, "x", na_mul(&a, na_mul(&a, g.c, g.n), na_mul(&a, g.h, g.w)));
   float *y = F32(10, "y", na_mul(&a, na_mul(&a, g.c, g.n), na_mul(&a, g.ho, g.wo)));
+  na_pre(&a, 11, g.c, &g.pre_scale, &g.pre_shift, &g.pre_relu);
   if (a.failed) return 0;
   dn_pool_lock();
   if (is_max) dn_max_pool(&g, x, y);

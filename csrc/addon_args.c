@@ -114,15 +114,16 @@ struct dn_pool na_pool(struct args *a) {
   return g;
 }
 
-/* Optional arguments i, i+1, i+2: preScale|null, preShift, preRelu (the input transform, kernels.h dn_conv). */
-void na_pre(struct args *a, size_t i, struct dn_conv *g) {
+/* Optional arguments i, i+1, i+2: preScale|null, preShift, preRelu, the input transform of a convolution or
+ * pooling over c channels (kernels.h dn_conv, dn_pool); *scale stays null when absent. */
+void na_pre(struct args *a, size_t i, size_t c, const float **scale, const float **shift, int *relu) {
   if (a->failed || a->argc <= i) return;
-  g->pre_scale = (const float *)na_array(a, i, "pre.scale", napi_float32_array, g->cin, 1);
-  if (!g->pre_scale) return;
+  *scale = (const float *)na_array(a, i, "pre.scale", napi_float32_array, c, 1);
+  if (!*scale) return;
   if (a->argc < i + 3) {
     na_fail(a, "pre needs scale, shift and relu");
     return;
   }
-  g->pre_shift = (const float *)na_array(a, i + 1, "pre.shift", napi_float32_array, g->cin, 0);
-  g->pre_relu = na_bool(a, i + 2, "pre.relu");
+  *shift = (const float *)na_array(a, i + 1, "pre.shift", napi_float32_array, c, 0);
+  *relu = na_bool(a, i + 2, "pre.relu");
 }

@@ -36,8 +36,9 @@ napi_value na_undefined(napi_env env);
 struct dn_conv na_conv(struct args *a);
 /* Arguments 0..8: c, n, h, w, k, stride, pad, ho, wo, checked for consistency. */
 struct dn_pool na_pool(struct args *a);
-/* Optional arguments i, i+1, i+2: preScale|null, preShift, preRelu (the input transform, kernels.h dn_conv). */
-void na_pre(struct args *a, size_t i, struct dn_conv *g);
+/* Optional arguments i, i+1, i+2: preScale|null, preShift, preRelu, the input transform of a convolution or
+ * pooling over c channels (kernels.h dn_conv, dn_pool); *scale stays null when absent. */
+void na_pre(struct args *a, size_t i, size_t c, const float **scale, const float **shift, int *relu);
 
 #define F32(i, name, need) ((float *)na_array(&a, i, name, napi_float32_array, need, 0))
 #define F32_OR_NULL(i, name, need) ((float *)na_array(&a, i, name, napi_float32_array, need, 1))

@@ -15,7 +15,7 @@ napi_value js_conv2d_backward(napi_env env, napi_callback_info info) {
   const float *x = F32(11, "x", xs), *w = F32(12, "weight", ws);
   const float *dy = F32(13, "dy", na_mul(&a, na_mul(&a, g.cout, g.n), na_mul(&a, g.ho, g.wo)));
   float *dx = F32_OR_NULL(14, "dx", xs), *dw = F32_OR_NULL(15, "dw", ws), *db = F32_OR_NULL(16, "db", g.cout);
-  na_pre(&a, 17, &g);
+  na_pre(&a, 17, g.cin, &g.pre_scale, &g.pre_shift, &g.pre_relu);
   int overwrite = a.argc > 20 ? na_bool(&a, 20, "overwriteDx") : 0;
   if (a.failed) return 0;
   dn_pool_lock();

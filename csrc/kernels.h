@@ -28,6 +28,11 @@ INLINE float pre_apply(const struct dn_conv *g, size_t ci, float v) {
 /* Pooling over a k x k window: x [c][n][h][w] -> y [c][n][ho][wo]. */
 struct dn_pool {
   size_t c, n, h, w, k, stride, pad, ho, wo;
+  /* Optional input transform of the forward (backend.ts pooling `pre`), as dn_conv's: pooling reads
+   * x' = x * pre_scale[c] + pre_shift[c] (then max(0, .) if pre_relu); padded cells follow the pooling's own
+   * rule on x' (max: never win; average: zeros in the divisor). Backward kernels ignore it. */
+  const float *pre_scale, *pre_shift;
+  int pre_relu;
 };
 
 /*
@@ -150,6 +155,9 @@ DN_DECLARE_KERNELS(sse2)
 DN_DECLARE_KERNELS(neon)
 DN_DECLARE_KERNELS(simd128)
 DN_DECLARE_KERNELS(generic)
+
+/* linear_part at batch n <= this takes dot products over w's rows instead of the GEMM (linear.c) */
+#define LINEAR_DOT_MAX 8
 
 /* Per-ISA entry points, declared once here so table.c and the kernels agree on signatures. */
 void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch);

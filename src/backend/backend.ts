@@ -57,6 +57,7 @@ export type F32 = Float32Array;
  * (exactly scaleShift's output), with zero padding applied to x' (the padded cells are 0 AFTER the
  * transform). This is the BN-ReLU in front of a DenseNet convolution fused into it, so the normalised copy
  * of all preceding features is never materialised (DESIGN.md, "Memory layout"). scale, shift: [cin].
+ * Pooling takes the same transform (scale, shift: [c]); its padded cells follow the pooling's own rule on x'.
  */
 export interface ConvPre {
   scale: F32;
@@ -96,11 +97,17 @@ export interface Backend {
   /** y = max(0, x) elementwise over the first `size` elements; y may alias x. */
   relu(size: number, x: F32, y: F32): void;
 
-  /** Max pooling; padding never wins (PyTorch: padded cells are -inf). */
-  maxPool2d(g: PoolGeometry, x: F32, y: F32): void;
+  /**
+   * Max pooling; padding never wins (PyTorch: padded cells are -inf); NaN propagates. With `pre` it pools
+   * x' = pre(x) (ConvPre over g.c channels: a BN-ReLU fused into the pooling), padded cells still never win.
+   */
+  maxPool2d(g: PoolGeometry, x: F32, y: F32, pre?: ConvPre | null): void;
 
-  /** Average pooling, padded cells count in the divisor (PyTorch's count_include_pad=True default). */
-  avgPool2d(g: PoolGeometry, x: F32, y: F32): void;
+  /**
+   * Average pooling, padded cells count in the divisor (PyTorch's count_include_pad=True default). With `pre`
+   * it pools x' = pre(x); padded cells are zeros of x' (a DenseNet transition's BN-ReLU-pool in one pass).
+   */
+  avgPool2d(g: PoolGeometry, x: F32, y: F32, pre?: ConvPre | null): void;
 
   /** Global average pooling from a feature map x [c][n][hw] to row-major y [n][c]. */
   globalAvgPool(c: number, n: number, hw: number, x: F32, y: F32): void;

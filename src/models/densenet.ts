@@ -95,9 +95,12 @@ export class Features extends Module {
     const h = Math.floor((x.h - 1) / 2) + 1; // 7x7/2 pad 3
     const w = Math.floor((x.w - 1) / 2) + 1;
     const y = this.conv0.forward(ctx, x, ctx.ws.get(kept(ctx, 'features.conv0.out', 'stem'), c0 * x.n * h * w));
-    const act = this.norm0!.forward(ctx, y, true, ctx.training ? ctx.ws.get('features.norm0.out', y.data.length) : y.data);
     const buf = this.blockBuffer(ctx, 0, x.n, Math.floor((h - 1) / 2) + 1, Math.floor((w - 1) / 2) + 1);
-    const pooled = this.pool0.forward(ctx, act, buf.data);
+    // inference fuses norm0+relu0 into the max pool (backend.ts pooling `pre`); training stores the
+    // activation, which the max pool's backward reads
+    const pooled = ctx.training
+      ? this.pool0.forward(ctx, this.norm0!.forward(ctx, y, true, ctx.ws.get('features.norm0.out', y.data.length)), buf.data)
+      : this.pool0.forward(ctx, y, buf.data, this.norm0!.prepare(ctx, y, true));
     ctx.tap?.('features.pool0', pooled);
     return buf;
   }

@@ -2,7 +2,7 @@
  * Parameter-free layers: pooling, ReLU and dropout. They exist as modules so the model tree (and its printed
  * summary) matches torchvision's, even where the engine fuses ReLU into the preceding batch norm.
  */
-import { poolGeometry } from '../backend/backend.js';
+import { poolGeometry, type ConvPre } from '../backend/backend.js';
 import { backwardOps, featureMap, type Context, type FeatureMap } from './context.js';
 import { Module } from './module.js';
 
@@ -11,8 +11,9 @@ export class MaxPool2d extends Module {
     super();
   }
 
-  forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
-    return pool(ctx, this, 'max', x, out);
+  /** With `pre` it pools pre(x): a preceding BN-ReLU fused in (BatchNorm2d.prepare), never materialised. */
+  forward(ctx: Context, x: FeatureMap, out: Float32Array, pre?: ConvPre): FeatureMap {
+    return pool(ctx, this, 'max', x, out, pre);
   }
 
   /** dx (overwritten) from dy, routing each window's gradient to its first maximum in x. */
@@ -26,8 +27,9 @@ export class AvgPool2d extends Module {
     super();
   }
 
-  forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
-    return pool(ctx, this, 'avg', x, out);
+  /** With `pre` it pools pre(x): a preceding BN-ReLU fused in (BatchNorm2d.prepare), never materialised. */
+  forward(ctx: Context, x: FeatureMap, out: Float32Array, pre?: ConvPre): FeatureMap {
+    return pool(ctx, this, 'avg', x, out, pre);
   }
 
   /** dx (overwritten, shape of the forward input) from dy. */
@@ -36,14 +38,14 @@ export class AvgPool2d extends Module {
   }
 }
 
-function pool(ctx: Context, m: MaxPool2d | AvgPool2d, kind: 'max' | 'avg', x: FeatureMap, out: Float32Array): FeatureMap {
+function pool(ctx: Context, m: MaxPool2d | AvgPool2d, kind: 'max' | 'avg', x: FeatureMap, out: Float32Array, pre?: ConvPre): FeatureMap {
   const g = poolGeometry(x.c, x.n, x.h, x.w, m.kernel, m.stride, m.padding);
   if (g.ho < 1 || g.wo < 1) {
     throw new Error(`${m.path || kind + '_pool2d'}: input ${x.h}x${x.w} is too small for a ${m.kernel}x${m.kernel} window (stride ${m.stride}); use a larger input`);
   }
   const y = featureMap(out, g.c, g.n, g.ho, g.wo);
-  if (kind === 'max') ctx.backend.maxPool2d(g, x.data, y.data);
-  else ctx.backend.avgPool2d(g, x.data, y.data);
+  if (kind === 'max') ctx.backend.maxPool2d(g, x.data, y.data, pre);
+  else ctx.backend.avgPool2d(g, x.data, y.data, pre);
   ctx.trace?.({ path: m.path, kind: `${kind === 'max' ? 'MaxPool2d' : 'AvgPool2d'} ${m.kernel}/${m.stride}`, out: [g.n, g.c, g.ho, g.wo], macs: 0 });
   return y;
 }

@@ -1,7 +1,8 @@
 /**
  * The native backend's own tests, beyond the shared op tests: GEMM against a float64 triple loop over many
  * shapes (all transposes, beta 0/1, views with odd offsets, guard cells around the output) and conv2d on
- * DenseNet shapes against direct loops, on every instruction set the CPU runs and on 1 and 2 threads.
+ * DenseNet shapes against direct loops, linear (small-batch dot products and the GEMM path) against the
+ * reference, on every instruction set the CPU runs and on 1 and 2 threads.
  * Bad lengths must throw Errors naming the op, never crash. Not here: timing (bench/gemm.ts).
  */
 import { test } from 'node:test';
@@ -12,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { convGeometry, type ConvGeometry } from '../../src/backend/backend.js';
 import { loadNative, type NativeBackend } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { referenceBackend as refBackend } from '../../src/backend/reference/index.js';
+import { assertClose } from '../helpers/check.js';
 import { gemmRef } from '../helpers/gemm-ref.js';
 
 let nb: NativeBackend | null = null;
@@ -140,6 +143,25 @@ for (const isa of isas) {
       be.setThreads(threads);
       for (const cs of GEMM_CASES) {
         runGemm(be, cs, `gemm ${isa} t=${threads} tA=${cs.tA} tB=${cs.tB} m=${cs.m} n=${cs.n} k=${cs.k} beta=${cs.beta}`);
+      }
+    });
+    test(`native linear at batch 1, small (dot products) and large (GEMM) on ${isa}, ${threads} thread(s)`, { skip }, () => {
+      const be = nb as NativeBackend;
+      be.setIsa(isa);
+      be.setThreads(threads);
+      // batches either side of LINEAR_DOT_MAX (8, csrc/kernels.h); in = 1027 leaves a scalar tail on every ISA
+      for (const [n, inF, outF, withBias] of [[1, 1024, 1000, true], [1, 1027, 13, false], [3, 1027, 40, true], [8, 64, 1000, true],
+        [8, 5, 3, false], [9, 130, 33, true], [40, 1027, 19, false]] as const) {
+        const x = rand(n * inF);
+        const w = rand(outF * inF);
+        const b = withBias ? rand(outF) : null;
+        const y = view(n * outF, 3, 555);
+        be.linear(n, inF, outF, x, w, b, y.v);
+        const want = new Float32Array(n * outF);
+        refBackend.linear(n, inF, outF, x, w, b, want);
+        const label = `linear n=${n} in=${inF} out=${outF}${withBias ? ' bias' : ''} ${isa} t=${threads}`;
+        assertClose(y.v, want, label, 1e-4, 1e-4);
+        checkGuards(y.all, 3, y.v.length, 555, label);
       }
     });
     for (const [what, g, withBias] of CONVS) {

@@ -72,12 +72,14 @@ for (const be of fast) {
     const keep = Uint8Array.from({ length: 1001 }, () => (rng.uniform() < 0.8 ? 1 : 0));
     same(be, [randArray(rng, 1001)], (bk, [y]) => bk.dropout(1001, y, keep, 0.2, y), 'dropout', 0, 1e-6);
   });
-  for (const [n, inF, outF] of [[3, 100, 10], [1, 1024, 1000], [5, 342, 7]]) {
-    test(`${name} linear x=[${n},${inF}] w=[${outF},${inF}]`, () => {
+  // batch 1 and small batches take dot products in csrc/linear.c, batches over 8 the GEMM
+  for (const [n, inF, outF, bias] of [[3, 100, 10, true], [1, 1024, 1000, true], [5, 342, 7, true], [8, 1027, 30, false],
+    [9, 64, 20, true], [1, 3, 2, false], [33, 130, 19, true]] as const) {
+    test(`${name} linear x=[${n},${inF}] w=[${outF},${inF}]${bias ? ' bias' : ''}`, () => {
       const rng = new Rng(inF);
       const x = randArray(rng, n * inF);
       const w = randArray(rng, outF * inF, 0.1);
-      const b = randArray(rng, outF);
+      const b = bias ? randArray(rng, outF) : null;
       same(be, [new Float32Array(n * outF)], (bk, [y]) => bk.linear(n, inF, outF, x, w, b, y), name);
     });
   }

@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Backend, ConvGeometry, F32, PoolGeometry } from '../backend.js';
-import { checkConvGeometry, checkPoolGeometry, convDims, expectAtLeast, expectDims, expectLength, poolDims } from '../validate.js';
+import type { Backend, ConvGeometry, ConvPre, F32, PoolGeometry } from '../backend.js';
+import { checkConvGeometry, convDims, expectAtLeast, expectDims, expectLength } from '../validate.js';
 import { checkConvPre } from '../reference/conv2d.js';
+import { checkPoolArgs } from '../reference/max-pool.js';
 import { makeBackward, type AddonBackward } from './backward.js';
 import { convGeomOk, dim, overlaps, poolOk, reject } from './checks.js';
 
@@ -45,8 +46,9 @@ interface Addon extends AddonBackward {
   channelStats(c: number, s: number, x: F32, mean: F32, variance: F32): void;
   relu(size: number, x: F32, y: F32): void;
   dropout(size: number, x: F32, keep: Uint8Array, p: number, y: F32): void;
-  maxPool2d(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: F32, y: F32): void;
-  avgPool2d(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: F32, y: F32): void;
+  maxPool2d(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: F32, y: F32,
+    preScale?: F32 | null, preShift?: F32, preRelu?: boolean): void;
+  avgPool2d: Addon['maxPool2d'];
   globalAvgPool(c: number, n: number, hw: number, x: F32, y: F32): void;
   softmax(n: number, k: number, x: F32, y: F32): void;
   isa(): string;
@@ -76,16 +78,12 @@ function convOk(g: ConvGeometry, x: F32, w: F32, bias: F32 | null, y: F32): bool
 
 function makeBackend(addon: Addon): NativeBackend {
   const isas = addon.isas().split(',').filter((s) => s.length > 0) as NativeIsa[];
-  const pool = (op: string, g: PoolGeometry, x: F32, y: F32, run: Addon['maxPool2d']): void => {
-    if (!poolOk(g, x, y)) {
-      reject(op, () => {
-        checkPoolGeometry(op, g);
-        const d = poolDims(g);
-        expectLength(op, 'x', x, d.x);
-        expectLength(op, 'y', y, d.y);
-      });
+  const pool = (op: 'maxPool2d' | 'avgPool2d', g: PoolGeometry, x: F32, y: F32, pre: ConvPre | null | undefined): void => {
+    if (!poolOk(g, x, y) || (pre && !(pre.scale.length === g.c && pre.shift.length === g.c))) {
+      reject(op, () => checkPoolArgs(op, g, x, y, pre));
     }
-    run(g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo, x, y);
+    if (pre) addon[op](g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo, x, y, pre.scale, pre.shift, pre.relu);
+    else addon[op](g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo, x, y);
   };
   return {
     name: 'native',
@@ -178,12 +176,12 @@ function makeBackend(addon: Addon): NativeBackend {
       addon.relu(size, x, y);
     },
 
-    maxPool2d(g, x, y): void {
-      pool('maxPool2d', g, x, y, addon.maxPool2d);
+    maxPool2d(g, x, y, pre): void {
+      pool('maxPool2d', g, x, y, pre);
     },
 
-    avgPool2d(g, x, y): void {
-      pool('avgPool2d', g, x, y, addon.avgPool2d);
+    avgPool2d(g, x, y, pre): void {
+      pool('avgPool2d', g, x, y, pre);
     },
 
     globalAvgPool(c, n, hw, x, y): void {

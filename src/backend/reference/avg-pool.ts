@@ -1,13 +1,14 @@
 /**
  * Average pooling over a k x k window, the reference (torch.nn.functional.avg_pool2d with its defaults
  * count_include_pad=True, ceil_mode=False): padded cells are zeros that count in the divisor, which is
- * therefore always k*k. x: [c][n][h][w] -> y: [c][n][ho][wo].
+ * therefore always k*k. With `pre` (a fused BN-ReLU) it pools pre(x). x: [c][n][h][w] -> y: [c][n][ho][wo].
  */
-import type { F32, PoolGeometry } from '../backend.js';
-import { checkPoolArgs } from './max-pool.js';
+import type { ConvPre, F32, PoolGeometry } from '../backend.js';
+import { applyPoolPre, checkPoolArgs } from './max-pool.js';
 
-export function avgPool2d(g: PoolGeometry, x: F32, y: F32): void {
-  checkPoolArgs('avgPool2d', g, x, y);
+export function avgPool2d(g: PoolGeometry, x0: F32, y: F32, pre?: ConvPre | null): void {
+  checkPoolArgs('avgPool2d', g, x0, y, pre);
+  const x = applyPoolPre(g, x0, pre); // the zero padding pads pre(x)
   const { k, stride, pad, h, w, ho, wo } = g;
   for (let p = 0; p < g.c * g.n; p++) {
     const plane = p * h * w;

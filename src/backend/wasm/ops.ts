@@ -3,7 +3,7 @@
  * copy the inputs into the module's arena, run the simd128 kernel, copy the outputs back. Single-threaded.
  * Not here: instantiation and memory (module.ts), backward ops (backward.ts), math (csrc/).
  */
-import type { Backend, F32, PoolGeometry } from '../backend.js';
+import type { Backend, ConvPre, F32, PoolGeometry } from '../backend.js';
 import { checkConvArgs, checkConvPre } from '../reference/conv2d.js';
 import { checkLinearArgs } from '../reference/linear.js';
 import { checkPoolArgs } from '../reference/max-pool.js';
@@ -19,10 +19,12 @@ export function overlaps(a: F32, b: F32): boolean {
 export type ForwardOps = Omit<Backend, 'name' | 'threads' | 'backward'>;
 
 export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
-  const pool = (op: 'maxPool2d' | 'avgPool2d', g: PoolGeometry, x: F32, y: F32): void => {
-    checkPoolArgs(op, g, x, y);
-    mem.reserve(x.length + y.length);
+  const pool = (op: 'maxPool2d' | 'avgPool2d', g: PoolGeometry, x: F32, y: F32, pre: ConvPre | null | undefined): void => {
+    checkPoolArgs(op, g, x, y, pre);
+    mem.reserve(x.length + y.length + (pre ? 2 * g.c : 0));
     const px = mem.put(x);
+    // as conv2d: the input transform in place on the arena's copy of x, then the plain kernel (pads x')
+    if (pre) k.dn_scale_shift(g.c, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
     const py = mem.take(y.length);
     const run = op === 'maxPool2d' ? k.dn_max_pool : k.dn_avg_pool;
     run(g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo, px, py);
@@ -105,12 +107,12 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       mem.get(px, y.subarray(0, size));
     },
 
-    maxPool2d(g, x, y): void {
-      pool('maxPool2d', g, x, y);
+    maxPool2d(g, x, y, pre): void {
+      pool('maxPool2d', g, x, y, pre);
     },
 
-    avgPool2d(g, x, y): void {
-      pool('avgPool2d', g, x, y);
+    avgPool2d(g, x, y, pre): void {
+      pool('avgPool2d', g, x, y, pre);
     },
 
     globalAvgPool(c, n, hw, x, y): void {
