@@ -78,7 +78,7 @@ static size_t window(const struct dn_conv *g, size_t cols) {
 /* scratch floats: packed A, offsets, one channel block's windows, one chunk's output tiles */
 static size_t need(const struct dn_conv *g) {
   size_t kk = g->cin * g->kh * g->kw, mp = round_up(g->cout, MR), cols = min_sz(CHUNK, round_up(flat_q(g), NR));
-  return round_up(mp * kk, VL) + round_up(2 * kk, VL) + channel_block(g) * window(g, cols) + mp * cols;
+  return round_up(mp * kk, VL) + round_up(2 * kk + 2, VL) + channel_block(g) * window(g, cols) + mp * cols;
 }
 
 size_t K(conv_s1_tiles)(const struct dn_conv *g) {
@@ -120,13 +120,23 @@ static void store_out(const struct dn_s1 *s, size_t b, size_t q0, size_t q1, con
   }
 }
 
+/* boff[1 + p] = offset of B row p (tap i, j of channel ci in the block) among windows of `win` floats; boff[0] = win
+ * (no divisions, and only when the window changes: rebuilt per image it slowed 48->12 at 8x8, batch 64) */
+static void set_offsets(const struct dn_conv *g, size_t cb, size_t win, size_t *boff) {
+  size_t *o = boff + 1, wp = flat_wp(g);
+  boff[0] = win;
+  for (size_t ci = 0; ci < cb; ci++)
+    for (size_t i = 0; i < g->kh; i++)
+      for (size_t j = 0; j < g->kw; j++) *o++ = ci * win + i * wp + j;
+}
+
 /* tiles [t0, t1) of image b, (t1 - t0) * NR <= CHUNK */
 static void run_chunk(const struct dn_s1 *s, size_t b, size_t t0, size_t t1, const float *apack,
                       size_t *boff, float *wins, float *ypad) {
   const struct dn_conv *g = s->g;
   size_t khw = g->kh * g->kw, kk = g->cin * khw, m = g->cout, hw = g->h * g->w, cb = channel_block(g);
-  size_t q0 = t0 * NR, ldy = (t1 - t0) * NR, win = window(g, ldy), wp = flat_wp(g);
-  for (size_t p = 0; p < cb * khw; p++) boff[p] = p / khw * win + (p % khw / g->kw) * wp + p % g->kw;
+  size_t q0 = t0 * NR, ldy = (t1 - t0) * NR, win = window(g, ldy);
+  if (boff[0] != win) set_offsets(g, cb, win, boff);
   for (size_t c0 = 0; c0 < g->cin; c0 += cb) {
     size_t nc = min_sz(cb, g->cin - c0), kc = nc * khw;
     for (size_t ci = c0; ci < c0 + nc; ci++)
@@ -136,9 +146,9 @@ static void run_chunk(const struct dn_s1 *s, size_t b, size_t t0, size_t t1, con
         size_t mr = min_sz(MR, m - i0);
         float *c = ypad + i0 * ldy + q;
         if (apack)
-          ukps[mr - 1](kc, apack + i0 * kk + c0 * khw * MR, 0, boff, wins + q, c, ldy, c0 > 0);
+          ukps[mr - 1](kc, apack + i0 * kk + c0 * khw * MR, 0, boff + 1, wins + q, c, ldy, c0 > 0);
         else
-          ukds[mr - 1](kc, s->a + i0 * s->lda + c0 * khw, s->lda, boff, wins + q, c, ldy, c0 > 0);
+          ukds[mr - 1](kc, s->a + i0 * s->lda + c0 * khw, s->lda, boff + 1, wins + q, c, ldy, c0 > 0);
       }
   }
   store_out(s, b, q0, min_sz(t1 * NR, flat_q(g)), ypad, ldy);
@@ -152,9 +162,10 @@ void K(conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch
   /* regions 64-byte aligned: the kernel loads and stores whole vectors of ypad */
   float *apack = s->a_flip ? scratch : 0;
   size_t *boff = (size_t *)(scratch + round_up(mp * kk, VL));
-  float *wins = (float *)boff + round_up(2 * kk, VL);
+  float *wins = (float *)boff + round_up(2 * kk + 2, VL);
   float *ypad = wins + cb * window(g, chunk * NR);
   if (apack) pack_a(s, m, kk, apack);
+  boff[0] = 0; /* no offsets yet */
   for (size_t u = u0; u < u1;) {
     size_t b = u / tiles, t0 = u % tiles, t1 = min_sz(tiles, t0 + (u1 - u));
     /* equal chunks of this image's tiles */
