@@ -10,6 +10,8 @@
  * its tiles read (so threads splitting one image fill their own share) and accumulating into the chunk's
  * output buffer; y (+bias) is then written, or added when beta = 1.
  * Measured (bench/conv-ops.ts, 1 thread, 3x3 48->12 at 32x32 batch 64): forward 28 -> 134 GFLOP/s, dx 58 -> 123.
+ * Blocked version (1 thread, shared machine under load, DenseNet-121 3x3 128->32 at batch 1, best of 9, against the
+ * im2col GEMM those took before): 56x56 98 -> 153 GFLOP/s, 28x28 94 -> 152, 14x14 60 -> 126, 7x7 48 -> 94.
  */
 #include "padded.h"
 
@@ -21,7 +23,7 @@
 #define NV 2
 #define NR (NV * VL)
 #define MAX_M 64          /* more rows amortise B packing: the packed GEMM (gemm.c) is as fast */
-#define L1_BLOCK (32 * 1024) /* bytes of A rows + one tile's B rows of a channel block */
+#define L1_BLOCK (40 * 1024) /* bytes of A rows + one tile's B rows of a channel block (16..96 KiB: same speed at 128->32) */
 #define CHUNK (64 * NR)   /* output columns per chunk: bounds the scratch whatever the image size */
 
 /* c[0..mr)[0..NR) (+)= A . B over kk steps; A element (i, p) at a[i*ars + p*acs] (packed panel: 1, MR; in
