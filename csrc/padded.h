@@ -49,6 +49,47 @@ INLINE void flat_fill(const struct dn_conv *g, size_t ci, const float *RESTRICT 
   for (; i < plane; i++) dst[i] = 0.0f;
 }
 
+/* dst[0, len) = plane[lo, lo + len) of flat_fill's plane (zeros past its end), built directly: a thread that
+ * computes part of an image's outputs fills only the window its tiles read (conv_s1.c). */
+INLINE void flat_fill_window(const struct dn_conv *g, size_t ci, const float *RESTRICT src, float *RESTRICT dst,
+                             size_t lo, size_t len) {
+  size_t wp = flat_wp(g), top = g->pad + g->pad * wp, hi = lo + len, p = lo;
+  float a = g->pre_scale ? g->pre_scale[ci] : 1.0f, b = g->pre_scale ? g->pre_shift[ci] : 0.0f;
+  vf va = splat(a), vb = splat(b);
+  int pre = g->pre_scale != 0, relu = pre && g->pre_relu;
+  size_t r = p < top ? 0 : (p - top) / wp, base = top + r * wp; /* the data row at or after p, its start */
+  while (p < hi) {
+    float *d = dst + (p - lo); /* plane position p */
+    size_t n;
+    if (p < top || r >= g->h) { /* zero rows above or below the image */
+      n = (p < top ? min_sz(top, hi) : hi) - p;
+      for (size_t i = 0; i < n; i++) d[i] = 0.0f;
+    } else if (p >= base + g->w) { /* the zeros after data row r */
+      n = min_sz(base + wp, hi) - p;
+      for (size_t i = 0; i < n; i++) d[i] = 0.0f;
+      r++, base += wp;
+    } else {
+      const float *s = src + r * g->w + (p - base);
+      size_t i = 0;
+      n = min_sz(base + g->w, hi) - p;
+      if (pre) {
+        for (; i + VL <= n; i += VL) {
+          vf v = load_u(s + i) * va + vb;
+          store_u(d + i, relu ? relu_v(v) : v);
+        }
+        for (; i < n; i++) {
+          float t = s[i] * a + b;
+          d[i] = relu && !(t > 0.0f) ? 0.0f : t;
+        }
+      } else {
+        for (; i + VL <= n; i += VL) store_u(d + i, load_u(s + i));
+        for (; i < n; i++) d[i] = s[i];
+      }
+    }
+    p += n;
+  }
+}
+
 /* dst (round_up(ho*wp, VL) floats) = one ho x wo output channel src in padded flat form, zeros at ow >= wo */
 INLINE void flat_fill_out(const struct dn_conv *g, const float *RESTRICT src, float *RESTRICT dst) {
   size_t wp = flat_wp(g), i = 0;
