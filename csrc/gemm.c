@@ -299,6 +299,58 @@ INLINE void scatter_row_pre(const float *RESTRICT src, float *RESTRICT d, size_t
 }
 
 /*
+ * In-register transpose of a VL x VL block (rows r[0..VL)): log2(VL) rounds of the perfect shuffle
+ * r'[2i] = interleave_lo(r[i], r[i + VL/2]), r'[2i+1] = interleave_hi(...). Each round rotates the bits of
+ * (row, lane) left by one, so log2(VL) rounds swap row and lane. VL log2(VL) two-source shuffles per VL^2 floats.
+ */
+#if VL == 16
+#define SHUF_LO 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define SHUF_HI 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
+#define LOG_VL 4
+#elif VL == 8
+#define SHUF_LO 0, 8, 1, 9, 2, 10, 3, 11
+#define SHUF_HI 4, 12, 5, 13, 6, 14, 7, 15
+#define LOG_VL 3
+#else
+#define SHUF_LO 0, 4, 1, 5
+#define SHUF_HI 2, 6, 3, 7
+#define LOG_VL 2
+#endif
+INLINE void transpose_vl(vf *r) {
+  for (int round = 0; round < LOG_VL; round++) {
+    vf t[VL];
+    for (int i = 0; i < VL / 2; i++) {
+      t[2 * i] = __builtin_shufflevector(r[i], r[i + VL / 2], SHUF_LO);
+      t[2 * i + 1] = __builtin_shufflevector(r[i], r[i + VL / 2], SHUF_HI);
+    }
+    for (int i = 0; i < VL; i++) r[i] = t[i];
+  }
+}
+
+/* op(B) = b^T (b [n][k]): VL rows of b at a time, VL x VL blocks transposed in registers into the panels
+ * (a scalar walk here cost ~1 cycle per float, a quarter of a 1x1 weight gradient: conv2d_dw.c) */
+static void pack_bt(const struct dn_gemm *g, size_t p0, size_t kc, size_t j0, size_t nc, float *RESTRICT dst) {
+  size_t panel = kc * NR, ncp = round_up(nc, NR), kv = kc / VL * VL, ldb = g->ldb;
+  for (size_t j = 0; j < ncp; j += VL) {
+    const float *src = g->b + (j0 + j) * ldb + p0;
+    float *d = dst + (j / NR) * panel + j % NR;
+    if (j + VL <= nc) {
+      for (size_t p = 0; p < kv; p += VL) {
+        vf r[VL];
+        for (int t = 0; t < VL; t++) r[t] = load_u(src + t * ldb + p);
+        transpose_vl(r);
+        for (int t = 0; t < VL; t++) *(vf *)(d + (p + t) * NR) = r[t];
+      }
+      for (size_t p = kv; p < kc; p++)
+        for (size_t t = 0; t < VL; t++) d[p * NR + t] = src[t * ldb + p];
+    } else {
+      for (size_t p = 0; p < kc; p++)
+        for (size_t t = 0; t < VL; t++) d[p * NR + t] = j + t < nc ? src[t * ldb + p] : 0.0f;
+    }
+  }
+}
+
+/*
  * Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into NR-column panels dst[panel][p][NR], zero-padded.
  * Row by row, so the source is read sequentially (a panel-by-panel walk would jump ldb floats per 192
  * bytes and defeat the hardware prefetcher).
@@ -327,15 +379,7 @@ static void pack_b(const struct dn_gemm *g, size_t p0, size_t kc, size_t j0, siz
   } else if (!g->trans_b) { /* b [k][n] */
     for (size_t p = 0; p < kc; p++) scatter_row(g->b + (p0 + p) * g->ldb + j0, dst + p * NR, nc, kc);
   } else { /* b [n][k]: column j of op(B) is row j of b, contiguous in p */
-    size_t panel = kc * NR, ncp = round_up(nc, NR);
-    for (size_t j = 0; j < ncp; j++) {
-      const float *src = g->b + (j0 + j) * g->ldb + p0;
-      float *d = dst + (j / NR) * panel + j % NR;
-      if (j < nc)
-        for (size_t p = 0; p < kc; p++) d[p * NR] = src[p];
-      else
-        for (size_t p = 0; p < kc; p++) d[p * NR] = 0.0f;
-    }
+    pack_bt(g, p0, kc, j0, nc, dst);
   }
 }
 
@@ -369,10 +413,27 @@ void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch)
           size_t mr = min_sz(MR, mc - ir);
           float *crow = g->c + (ic + ir) * g->ldc + jc;
           const float *ap = direct_a ? g->a + (ic + ir) * g->lda + pc : pab + ir * kc;
+          size_t lda = g->lda;
+          /* A used by few column panels (a 1x1 weight gradient: N = cout) streams from memory: fetch the next
+           * row panel (or the first of the next k block) meanwhile. 1x1 dw, 1 thread: +4..8% (bench/conv-ops.ts) */
+          if (direct_a && nc <= 3 * NR) {
+            size_t nir = ir + MR < mc ? ic + ir + MR : pc + kb < k ? 0 : m, nkc = ir + MR < mc ? kc : min_sz(kb, k - pc - kb);
+            const float *an = g->a + nir * g->lda + (ir + MR < mc ? pc : pc + kb);
+            for (size_t i = nir; i < min_sz(m, nir + MR); i++, an += g->lda)
+              for (size_t p = 0; p < nkc; p += 64 / sizeof(float)) __builtin_prefetch(an + p, 0, 3);
+          }
+          if (direct_a && g->pre_a) { /* the transformed rows, into the (otherwise unused) A scratch */
+            const struct dn_conv *cv_a = g->pre_a;
+            lda = round_up(kc, VL);
+            for (size_t i = 0; i < mr; i++)
+              copy_over_pre(pa + i * lda, ap + i * g->lda, kc, g->a + (m - 1) * g->lda + k, cv_a->pre_scale[ic + ir + i],
+                            cv_a->pre_shift[ic + ir + i], cv_a->pre_relu);
+            ap = pa;
+          }
           const ukr_fn *row = direct_a ? ukds[mr - 1] : ukrs[mr - 1];
           for (size_t jr = 0; jr < nc; jr += NR) {
             size_t ncols = min_sz(NR, nc - jr), nv = (ncols + VL - 1) / VL;
-            row[nv - 1](kc, ap, g->lda, pb + jr * kc, crow + jr, g->ldc, ncols, accumulate);
+            row[nv - 1](kc, ap, lda, pb + jr * kc, crow + jr, g->ldc, ncols, accumulate);
           }
         }
       }
