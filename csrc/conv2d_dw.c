@@ -1,10 +1,11 @@
 /*
  * conv2d_dw.c: a convolution's weight gradient dw[co][j] = sum_p dy[co][p] * col[j][p] (overwritten), where
  * col = im2col(x) [cin*kh*kw][n*ho*wo] (x itself for 1x1 stride 1), and the bias gradient as row sums.
- * Both operands run along p (the huge dimension), so this is a product of dot products, vectorised along p:
- * (1x1 stride 1 goes to dw_direct, a GEMM.) Otherwise an RCO x RJ register tile of vector partial sums over a chunk of P columns, folded into vector
- * accumulators in scratch, reduced across lanes once at the end. No transposition is ever packed (a GEMM
- * with k = p would have to transpose im2col, costing more than its 12 or 48 FMAs per element). Stride-1
+ * A 1x1 stride-1 conv is a GEMM with k = p (dw_direct: only dy, 48-ish rows, is transposed, and that is
+ * amortised over every input channel). Otherwise both operands run along p (the huge dimension), so this is a
+ * product of dot products, vectorised along p: an RCO x RJ register tile of vector partial sums over a chunk
+ * of P columns, folded into vector accumulators in scratch, reduced across lanes once at the end (a GEMM here
+ * would transpose im2col, costing more than its 12 or 48 FMAs per element). Stride-1
  * k x k convs read padded planes (padded.h) instead of building im2col rows: 3x3 48->12 at 32x32 batch 64,
  * 1 thread, 20 -> 107 GFLOP/s (bench/conv-ops.ts).
  */
