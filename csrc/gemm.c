@@ -29,6 +29,7 @@
 #endif
 #define KC DN_KC
 #define NC DN_NC
+#define FUSE_MAX_BYTES (16u << 20) /* B up to this size is packed inside the kernel (gemm_part) */
 #define MC 192 /* a multiple of MR (6 and 8) */
 #define A_CAP (256 * 1024) /* floats of packed A kept across column blocks (1 MiB) */
 #ifndef DN_TAB_WO
@@ -41,14 +42,17 @@ size_t K(gemm_scratch_floats)(void) { return (size_t)A_CAP + (size_t)KC * NC + 2
 size_t K(gemm_nr)(void) { return NR; }
 
 /*
- * c[0..mr)[0..ncols) (+)= A . b_panel over kc steps; b: [kc][NR] packed and zero-padded. A element (i, p)
+ * c[0..mr)[0..ncols) (+)= A . b_panel over kc steps; b: [kc][NR] packed and zero-padded (bs = NR), or, for a
+ * full panel, read in place from rows bs floats apart while each row is also stored to the packed panel bp
+ * (packing fused into the first row panel's kernel: see gemm_part). A element (i, p)
  * is a[i*ars + p*acs]: a packed panel [kc][MR] (ars 1, acs MR), or A read in place from a row-major
  * matrix (ars lda, acs 1; every step broadcasts one float from each of mr sequential rows, so in-place
  * A costs the kernel nothing and saves packing A, which dominated small-N GEMMs such as 7x7 maps at
  * batch 1). mr <= MR and nv = ceil(ncols / VL) are compile-time constants in each instance below.
  */
 INLINE void ukernel(const int mr, const int nv, size_t kc, const float *RESTRICT a, size_t ars, size_t acs,
-                    const float *RESTRICT b, float *RESTRICT c, size_t ldc, size_t ncols, int accumulate) {
+                    const float *RESTRICT b, size_t bs, float *RESTRICT bp, float *RESTRICT c, size_t ldc,
+                    size_t ncols, int accumulate) {
   vf acc[MR][NV];
   for (int i = 0; i < mr; i++)
     for (int j = 0; j < nv; j++) acc[i][j] = (vf){0};
@@ -59,13 +63,18 @@ INLINE void ukernel(const int mr, const int nv, size_t kc, const float *RESTRICT
       for (int j = 0; j < nv; j++) __builtin_prefetch(c + i * ldc + j * VL, 1, 3);
   for (size_t p = 0; p < kc; p++) {
     vf bv[NV];
-    for (int j = 0; j < nv; j++) bv[j] = *(const vf *)(b + j * VL);
+    if (bp) {
+      for (int j = 0; j < nv; j++) bv[j] = load_u(b + j * VL), *(vf *)(bp + j * VL) = bv[j];
+      bp += NR;
+    } else {
+      for (int j = 0; j < nv; j++) bv[j] = *(const vf *)(b + j * VL);
+    }
     for (int i = 0; i < mr; i++) {
       vf av = splat(a[i * ars]);
       for (int j = 0; j < nv; j++) acc[i][j] += av * bv[j];
     }
     a += acs;
-    b += NR;
+    b += bs;
   }
   if (ncols == (size_t)nv * VL) {
     for (int i = 0; i < mr; i++)
@@ -95,11 +104,11 @@ typedef void (*ukr_fn)(size_t kc, const float *a, size_t lda, const float *b, fl
   static void ukr_##mr##_##nv(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,  \
                               size_t ncols, int acc) {                                                      \
     (void)lda;                                                                                              \
-    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, 1, MR, b, c, ldc, ncols, acc);                     \
+    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, 1, MR, b, NR, 0, c, ldc, ncols, acc);              \
   }                                                                                                         \
   static void ukd_##mr##_##nv(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,  \
                               size_t ncols, int acc) {                                                      \
-    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, lda, 1, b, c, ldc, ncols, acc);                    \
+    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, lda, 1, b, NR, 0, c, ldc, ncols, acc);             \
   }
 #define UKR_ROW(mr) UKR(mr, 1) UKR(mr, 2) UKR(mr, 3) UKR(mr, 4)
 UKR_ROW(1) UKR_ROW(2) UKR_ROW(3) UKR_ROW(4) UKR_ROW(5) UKR_ROW(6) UKR_ROW(7) UKR_ROW(8)
@@ -108,6 +117,19 @@ static const ukr_fn ukrs[8][4] = {UKR_REF(ukr, 1), UKR_REF(ukr, 2), UKR_REF(ukr,
                                   UKR_REF(ukr, 5), UKR_REF(ukr, 6), UKR_REF(ukr, 7), UKR_REF(ukr, 8)};
 static const ukr_fn ukds[8][4] = {UKR_REF(ukd, 1), UKR_REF(ukd, 2), UKR_REF(ukd, 3), UKR_REF(ukd, 4),
                                   UKR_REF(ukd, 5), UKR_REF(ukd, 6), UKR_REF(ukd, 7), UKR_REF(ukd, 8)};
+
+/* ukf[mr-1]: full panels of B [k][n] read in place (row stride ldb) and packed into bp on the way; A packed
+ * or (direct) in place */
+typedef void (*ukf_fn)(size_t kc, const float *a, size_t lda, int direct, const float *b, size_t ldb, float *bp,
+                       float *c, size_t ldc, int acc);
+#define UKF(mr)                                                                                               \
+  static void ukf_##mr(size_t kc, const float *a, size_t lda, int direct, const float *b, size_t ldb, float *bp, \
+                       float *c, size_t ldc, int acc) {                                                        \
+    if (direct) ukernel(mr < MR ? mr : MR, NV, kc, a, lda, 1, b, ldb, bp, c, ldc, NR, acc);                   \
+    else ukernel(mr < MR ? mr : MR, NV, kc, a, 1, MR, b, ldb, bp, c, ldc, NR, acc);                           \
+  }
+UKF(1) UKF(2) UKF(3) UKF(4) UKF(5) UKF(6) UKF(7) UKF(8)
+static const ukf_fn ukfs[8] = {ukf_1, ukf_2, ukf_3, ukf_4, ukf_5, ukf_6, ukf_7, ukf_8};
 
 /* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-row panels: dst[panel][p][MR]. */
 static void pack_a(const struct dn_gemm *g, size_t i0, size_t mc, size_t p0, size_t kc, float *RESTRICT dst) {
@@ -407,7 +429,14 @@ void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch)
     if (tab) im2col_table(cv, jc, nc, tab);
     for (size_t pc = 0; pc < k; pc += kb) {
       size_t kc = min_sz(kb, k - pc);
-      pack_b(g, pc, kc, jc, nc, pb, row_buf, tab);
+      /* B [k][n] in cache: its full panels are packed by the first row panel's kernels (ukf), whose FMAs hide
+       * the strided reads; a separate pack_b pass stalls on them. 1 thread, CPU time, loaded machine: M=128
+       * N=3136 K=256 +2..5%, N=196 K=1024 +3%, M=32 N=3136 K=1152 +3..6%, M=48 N=4096 K=114 +9%; conv 1x1
+       * 256->128 56x56 +4..6%. B streamed from memory (M=128 N=25088 K=256: 25.7 MB, -18% fused) is packed
+       * row by row, sequential reads the prefetcher follows. */
+      int fuse = !g->trans_b && !g->im2col && !g->pre && (n1 - n0) * k * sizeof(float) <= FUSE_MAX_BYTES;
+      size_t nfull = fuse ? nc / NR * NR : 0;
+      if (nfull < nc) pack_b(g, pc, kc, jc + nfull, nc - nfull, pb + nfull * kc, row_buf, tab);
       int accumulate = pc > 0 || g->beta != 0.0f;
       size_t mc_max = direct_a || keep_a ? mp : MC;
       for (size_t ic = 0; ic < m; ic += mc_max) {
@@ -436,7 +465,12 @@ void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch)
             ap = pa;
           }
           const ukr_fn *row = direct_a ? ukds[mr - 1] : ukrs[mr - 1];
-          for (size_t jr = 0; jr < nc; jr += NR) {
+          size_t jr0 = 0;
+          if (ic == 0 && ir == 0) /* the fused packing of the full panels */
+            for (; jr0 < nfull; jr0 += NR)
+              ukfs[mr - 1](kc, ap, lda, direct_a, g->b + pc * g->ldb + jc + jr0, g->ldb, pb + jr0 * kc, crow + jr0,
+                           g->ldc, accumulate);
+          for (size_t jr = jr0; jr < nc; jr += NR) {
             size_t ncols = min_sz(NR, nc - jr), nv = (ncols + VL - 1) / VL;
             row[nv - 1](kc, ap, lda, pb + jr * kc, crow + jr, g->ldc, ncols, accumulate);
           }
