@@ -29,7 +29,7 @@
 #endif
 #define KC DN_KC
 #define NC DN_NC
-#define FUSE_MAX_BYTES (16u << 20) /* B up to this size is packed inside the kernel (gemm_part) */
+#define FUSE_MAX_BYTES (8u << 20) /* B up to this size is packed inside the kernel (gemm_part) */
 #define MC 192 /* a multiple of MR (6 and 8) */
 #define A_CAP (256 * 1024) /* floats of packed A kept across column blocks (1 MiB) */
 #ifndef DN_TAB_WO
@@ -434,10 +434,11 @@ void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch)
       size_t kc = min_sz(kb, k - pc);
       /* B [k][n] in cache: its full panels are packed by the first row panel's kernels (ukf), whose FMAs hide
        * the strided reads; a separate pack_b pass stalls on them. 1 thread, CPU time, loaded machine: M=128
-       * N=3136 K=256 +2..5%, N=196 K=1024 +3%, M=32 N=3136 K=1152 +3..6%, M=48 N=4096 K=114 +9%; conv 1x1
+       * N=3136 K=256 +2..5%, N=196 K=1024 +3%, M=48 N=4096 K=114 +9%; conv 1x1
        * 256->128 56x56 +4..6%. B streamed from memory (M=128 N=25088 K=256: 25.7 MB, -18% fused) is packed
-       * row by row, sequential reads the prefetcher follows. */
-      int fuse = !g->trans_b && !g->im2col && !g->pre && (n1 - n0) * k * sizeof(float) <= FUSE_MAX_BYTES;
+       * row by row, sequential reads the prefetcher follows. The size is all of B, not this thread's part:
+       * two threads split 25.7 MB into halves that are no more cache-resident (2 threads, -25%). */
+      int fuse = !g->trans_b && !g->im2col && !g->pre && g->n * k * sizeof(float) <= FUSE_MAX_BYTES;
       size_t nfull = fuse ? nc / NR * NR : 0;
       if (nfull < nc) pack_b(g, pc, kc, jc + nfull, nc - nfull, pb + nfull * kc, row_buf, tab);
       int accumulate = pc > 0 || g->beta != 0.0f;
