@@ -1,10 +1,11 @@
 /*
  * conv2d_dw.c: a convolution's weight gradient dw[co][j] = sum_p dy[co][p] * col[j][p] (overwritten), where
  * col = im2col(x) [cin*kh*kw][n*ho*wo] (x itself for 1x1 stride 1), and the bias gradient as row sums.
- * Both operands run along p (the huge dimension), so this is a product of dot products, vectorised along p:
- * an RCO x RJ register tile of vector partial sums over a chunk of P columns, folded into vector
- * accumulators in scratch, reduced across lanes once at the end. No transposition is ever packed (a GEMM
- * with k = p would have to transpose im2col, costing more than its 12 or 48 FMAs per element). Stride-1
+ * A 1x1 stride-1 conv is a GEMM with k = p (dw_direct: only dy, 48-ish rows, is transposed, and that is
+ * amortised over every input channel). Otherwise both operands run along p (the huge dimension), so this is a
+ * product of dot products, vectorised along p: an RCO x RJ register tile of vector partial sums over a chunk
+ * of P columns, folded into vector accumulators in scratch, reduced across lanes once at the end (a GEMM here
+ * would transpose im2col, costing more than its 12 or 48 FMAs per element). Stride-1
  * k x k convs read padded planes (padded.h) instead of building im2col rows: 3x3 48->12 at 32x32 batch 64,
  * 1 thread, 20 -> 107 GFLOP/s (bench/conv-ops.ts).
  */
@@ -97,9 +98,41 @@ static void dw_flat(const struct dn_conv *g, const float *x, const float *dy, fl
   }
 }
 
+/*
+ * 1x1 stride 1: dw^T [cin][cout] = x' [cin][s] . dy^T, a GEMM (gemm.c) with A = x' read in place (through the
+ * input transform, pre_a) and op(B) = dy^T packed once per k block, reused by every input channel; dw^T lands
+ * in scratch after the GEMM's own, then is transposed into dw. Measured (bench/conv-ops.ts shapes, 1 thread, CPU
+ * time on a loaded machine) against the dot-product tiles below: 114->48 66 -> 97 GFLOP/s, 204->48 57 -> 86,
+ * 216->108 66 -> 102; with the BN-ReLU input transform 70 -> 81, 61 -> 81, 63 -> 90.
+ */
+static void dw_direct(const struct dn_conv *g, const float *x, const float *dy, float *dw, size_t j0, size_t j1,
+                      float *scratch) {
+  size_t s = g->n * g->ho * g->wo, co = g->cout;
+  float *ct = scratch + K(gemm_scratch_floats)();
+  size_t cap = K(bwd_scratch_floats)() - K(gemm_scratch_floats)(), mb = max_sz(1, cap / co);
+  for (size_t c0 = j0; c0 < j1; c0 += mb) {
+    size_t c1 = min_sz(j1, c0 + mb);
+    struct dn_conv pa = *g;
+    if (g->pre_scale) pa.pre_scale += c0, pa.pre_shift += c0;
+    struct dn_gemm gg = {
+        .trans_b = 1, .m = c1 - c0, .n = co, .k = s, .a = x + c0 * s, .lda = s, .b = dy, .ldb = s,
+        .pre_a = g->pre_scale ? &pa : 0, .beta = 0.0f, .c = ct, .ldc = co,
+    };
+    K(gemm_part)(&gg, 0, co, scratch);
+    for (size_t o = 0; o < co; o++)
+      for (size_t c = c0; c < c1; c++) dw[o * g->cin + c] = ct[(c - c0) * co + o];
+  }
+}
+
 void K(conv2d_dw_part)(const struct dn_conv *g, const float *x, const float *dy, float *dw, size_t j0, size_t j1,
                        float *scratch) {
   size_t s = g->n * g->ho * g->wo, kdim = g->cin * g->kh * g->kw, sv = s / VL * VL, khw = g->kh * g->kw;
+#ifndef DN_DW_DOTS
+  if (g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0) {
+    dw_direct(g, x, dy, dw, j0, j1, scratch);
+    return;
+  }
+#endif
   size_t fb = flat_block(g);
   if (fb && j0 % khw == 0 && j1 % khw == 0) {
     dw_flat(g, x, dy, dw, j0 / khw, j1 / khw, fb, scratch);

@@ -29,6 +29,7 @@
 #endif
 #define KC DN_KC
 #define NC DN_NC
+#define FUSE_MAX_BYTES (8u << 20) /* B up to this size is packed inside the kernel (gemm_part) */
 #define MC 192 /* a multiple of MR (6 and 8) */
 #define A_CAP (256 * 1024) /* floats of packed A kept across column blocks (1 MiB) */
 #ifndef DN_TAB_WO
@@ -41,26 +42,42 @@ size_t K(gemm_scratch_floats)(void) { return (size_t)A_CAP + (size_t)KC * NC + 2
 size_t K(gemm_nr)(void) { return NR; }
 
 /*
- * c[0..mr)[0..ncols) (+)= A . b_panel over kc steps; b: [kc][NR] packed and zero-padded. A element (i, p)
+ * c[0..mr)[0..ncols) (+)= A . b_panel over kc steps; b: [kc][NR] packed and zero-padded (bs = NR), or, for a
+ * full panel, read in place from rows bs floats apart while each row is also stored to the packed panel bp
+ * (packing fused into the first row panel's kernel: see gemm_part). A element (i, p)
  * is a[i*ars + p*acs]: a packed panel [kc][MR] (ars 1, acs MR), or A read in place from a row-major
  * matrix (ars lda, acs 1; every step broadcasts one float from each of mr sequential rows, so in-place
  * A costs the kernel nothing and saves packing A, which dominated small-N GEMMs such as 7x7 maps at
  * batch 1). mr <= MR and nv = ceil(ncols / VL) are compile-time constants in each instance below.
  */
 INLINE void ukernel(const int mr, const int nv, size_t kc, const float *RESTRICT a, size_t ars, size_t acs,
-                    const float *RESTRICT b, float *RESTRICT c, size_t ldc, size_t ncols, int accumulate) {
+                    const float *RESTRICT b, size_t bs, float *RESTRICT bp, float *RESTRICT c, size_t ldc,
+                    size_t ncols, int accumulate) {
   vf acc[MR][NV];
   for (int i = 0; i < mr; i++)
     for (int j = 0; j < nv; j++) acc[i][j] = (vf){0};
+  /* short k (a 1x1 input gradient: k = cout = 48): C's traffic rivals the FMAs, so fetch the tile while
+   * computing. 1x1 dx 114->48 and 204->48, 1 thread: +7% (median; bench/conv-ops.ts shapes) */
+  if (kc <= 64)
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nv; j++) __builtin_prefetch(c + i * ldc + j * VL, 1, 3);
   for (size_t p = 0; p < kc; p++) {
     vf bv[NV];
-    for (int j = 0; j < nv; j++) bv[j] = *(const vf *)(b + j * VL);
+    if (bp) {
+      for (int j = 0; j < nv; j++) bv[j] = load_u(b + j * VL), *(vf *)(bp + j * VL) = bv[j];
+      bp += NR;
+    } else { /* packed panels are contiguous: 16 steps (3 KiB) ahead runs on into the next panel. Measured
+              * 1 thread: M=128 N=3136 K=256 +3% (addon) to +10% (bare C loop), conv 1x1 256->128 56x56 +5%,
+              * other bench/gemm.ts rows within noise */
+      for (int j = 0; j < nv; j++) __builtin_prefetch(b + 16 * NR + j * VL, 0, 3);
+      for (int j = 0; j < nv; j++) bv[j] = *(const vf *)(b + j * VL);
+    }
     for (int i = 0; i < mr; i++) {
       vf av = splat(a[i * ars]);
       for (int j = 0; j < nv; j++) acc[i][j] += av * bv[j];
     }
     a += acs;
-    b += NR;
+    b += bs;
   }
   if (ncols == (size_t)nv * VL) {
     for (int i = 0; i < mr; i++)
@@ -90,11 +107,11 @@ typedef void (*ukr_fn)(size_t kc, const float *a, size_t lda, const float *b, fl
   static void ukr_##mr##_##nv(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,  \
                               size_t ncols, int acc) {                                                      \
     (void)lda;                                                                                              \
-    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, 1, MR, b, c, ldc, ncols, acc);                     \
+    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, 1, MR, b, NR, 0, c, ldc, ncols, acc);              \
   }                                                                                                         \
   static void ukd_##mr##_##nv(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,  \
                               size_t ncols, int acc) {                                                      \
-    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, lda, 1, b, c, ldc, ncols, acc);                    \
+    ukernel(mr < MR ? mr : MR, nv < NV ? nv : NV, kc, a, lda, 1, b, NR, 0, c, ldc, ncols, acc);             \
   }
 #define UKR_ROW(mr) UKR(mr, 1) UKR(mr, 2) UKR(mr, 3) UKR(mr, 4)
 UKR_ROW(1) UKR_ROW(2) UKR_ROW(3) UKR_ROW(4) UKR_ROW(5) UKR_ROW(6) UKR_ROW(7) UKR_ROW(8)
@@ -103,6 +120,19 @@ static const ukr_fn ukrs[8][4] = {UKR_REF(ukr, 1), UKR_REF(ukr, 2), UKR_REF(ukr,
                                   UKR_REF(ukr, 5), UKR_REF(ukr, 6), UKR_REF(ukr, 7), UKR_REF(ukr, 8)};
 static const ukr_fn ukds[8][4] = {UKR_REF(ukd, 1), UKR_REF(ukd, 2), UKR_REF(ukd, 3), UKR_REF(ukd, 4),
                                   UKR_REF(ukd, 5), UKR_REF(ukd, 6), UKR_REF(ukd, 7), UKR_REF(ukd, 8)};
+
+/* ukf[mr-1]: full panels of B [k][n] read in place (row stride ldb) and packed into bp on the way; A packed
+ * or (direct) in place */
+typedef void (*ukf_fn)(size_t kc, const float *a, size_t lda, int direct, const float *b, size_t ldb, float *bp,
+                       float *c, size_t ldc, int acc);
+#define UKF(mr)                                                                                               \
+  static void ukf_##mr(size_t kc, const float *a, size_t lda, int direct, const float *b, size_t ldb, float *bp, \
+                       float *c, size_t ldc, int acc) {                                                        \
+    if (direct) ukernel(mr < MR ? mr : MR, NV, kc, a, lda, 1, b, ldb, bp, c, ldc, NR, acc);                   \
+    else ukernel(mr < MR ? mr : MR, NV, kc, a, 1, MR, b, ldb, bp, c, ldc, NR, acc);                           \
+  }
+UKF(1) UKF(2) UKF(3) UKF(4) UKF(5) UKF(6) UKF(7) UKF(8)
+static const ukf_fn ukfs[8] = {ukf_1, ukf_2, ukf_3, ukf_4, ukf_5, ukf_6, ukf_7, ukf_8};
 
 /* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-row panels: dst[panel][p][MR]. */
 static void pack_a(const struct dn_gemm *g, size_t i0, size_t mc, size_t p0, size_t kc, float *RESTRICT dst) {
@@ -299,6 +329,58 @@ INLINE void scatter_row_pre(const float *RESTRICT src, float *RESTRICT d, size_t
 }
 
 /*
+ * In-register transpose of a VL x VL block (rows r[0..VL)): log2(VL) rounds of the perfect shuffle
+ * r'[2i] = interleave_lo(r[i], r[i + VL/2]), r'[2i+1] = interleave_hi(...). Each round rotates the bits of
+ * (row, lane) left by one, so log2(VL) rounds swap row and lane. VL log2(VL) two-source shuffles per VL^2 floats.
+ */
+#if VL == 16
+#define SHUF_LO 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define SHUF_HI 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
+#define LOG_VL 4
+#elif VL == 8
+#define SHUF_LO 0, 8, 1, 9, 2, 10, 3, 11
+#define SHUF_HI 4, 12, 5, 13, 6, 14, 7, 15
+#define LOG_VL 3
+#else
+#define SHUF_LO 0, 4, 1, 5
+#define SHUF_HI 2, 6, 3, 7
+#define LOG_VL 2
+#endif
+INLINE void transpose_vl(vf *r) {
+  for (int round = 0; round < LOG_VL; round++) {
+    vf t[VL];
+    for (int i = 0; i < VL / 2; i++) {
+      t[2 * i] = __builtin_shufflevector(r[i], r[i + VL / 2], SHUF_LO);
+      t[2 * i + 1] = __builtin_shufflevector(r[i], r[i + VL / 2], SHUF_HI);
+    }
+    for (int i = 0; i < VL; i++) r[i] = t[i];
+  }
+}
+
+/* op(B) = b^T (b [n][k]): VL rows of b at a time, VL x VL blocks transposed in registers into the panels
+ * (a scalar walk here cost ~1 cycle per float, a quarter of a 1x1 weight gradient: conv2d_dw.c) */
+static void pack_bt(const struct dn_gemm *g, size_t p0, size_t kc, size_t j0, size_t nc, float *RESTRICT dst) {
+  size_t panel = kc * NR, ncp = round_up(nc, NR), kv = kc / VL * VL, ldb = g->ldb;
+  for (size_t j = 0; j < ncp; j += VL) {
+    const float *src = g->b + (j0 + j) * ldb + p0;
+    float *d = dst + (j / NR) * panel + j % NR;
+    if (j + VL <= nc) {
+      for (size_t p = 0; p < kv; p += VL) {
+        vf r[VL];
+        for (int t = 0; t < VL; t++) r[t] = load_u(src + t * ldb + p);
+        transpose_vl(r);
+        for (int t = 0; t < VL; t++) *(vf *)(d + (p + t) * NR) = r[t];
+      }
+      for (size_t p = kv; p < kc; p++)
+        for (size_t t = 0; t < VL; t++) d[p * NR + t] = src[t * ldb + p];
+    } else {
+      for (size_t p = 0; p < kc; p++)
+        for (size_t t = 0; t < VL; t++) d[p * NR + t] = j + t < nc ? src[t * ldb + p] : 0.0f;
+    }
+  }
+}
+
+/*
  * Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into NR-column panels dst[panel][p][NR], zero-padded.
  * Row by row, so the source is read sequentially (a panel-by-panel walk would jump ldb floats per 192
  * bytes and defeat the hardware prefetcher).
@@ -327,15 +409,7 @@ static void pack_b(const struct dn_gemm *g, size_t p0, size_t kc, size_t j0, siz
   } else if (!g->trans_b) { /* b [k][n] */
     for (size_t p = 0; p < kc; p++) scatter_row(g->b + (p0 + p) * g->ldb + j0, dst + p * NR, nc, kc);
   } else { /* b [n][k]: column j of op(B) is row j of b, contiguous in p */
-    size_t panel = kc * NR, ncp = round_up(nc, NR);
-    for (size_t j = 0; j < ncp; j++) {
-      const float *src = g->b + (j0 + j) * g->ldb + p0;
-      float *d = dst + (j / NR) * panel + j % NR;
-      if (j < nc)
-        for (size_t p = 0; p < kc; p++) d[p * NR] = src[p];
-      else
-        for (size_t p = 0; p < kc; p++) d[p * NR] = 0.0f;
-    }
+    pack_bt(g, p0, kc, j0, nc, dst);
   }
 }
 
@@ -358,7 +432,15 @@ void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch)
     if (tab) im2col_table(cv, jc, nc, tab);
     for (size_t pc = 0; pc < k; pc += kb) {
       size_t kc = min_sz(kb, k - pc);
-      pack_b(g, pc, kc, jc, nc, pb, row_buf, tab);
+      /* B [k][n] in cache: its full panels are packed by the first row panel's kernels (ukf), whose FMAs hide
+       * the strided reads; a separate pack_b pass stalls on them. 1 thread, CPU time, loaded machine: M=128
+       * N=3136 K=256 +2..5%, N=196 K=1024 +3%, M=48 N=4096 K=114 +9%; conv 1x1
+       * 256->128 56x56 +4..6%. B streamed from memory (M=128 N=25088 K=256: 25.7 MB, -18% fused) is packed
+       * row by row, sequential reads the prefetcher follows. The size is all of B, not this thread's part:
+       * two threads split 25.7 MB into halves that are no more cache-resident (2 threads, -25%). */
+      int fuse = !g->trans_b && !g->im2col && !g->pre && g->n * k * sizeof(float) <= FUSE_MAX_BYTES;
+      size_t nfull = fuse ? nc / NR * NR : 0;
+      if (nfull < nc) pack_b(g, pc, kc, jc + nfull, nc - nfull, pb + nfull * kc, row_buf, tab);
       int accumulate = pc > 0 || g->beta != 0.0f;
       size_t mc_max = direct_a || keep_a ? mp : MC;
       for (size_t ic = 0; ic < m; ic += mc_max) {
@@ -369,10 +451,32 @@ void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch)
           size_t mr = min_sz(MR, mc - ir);
           float *crow = g->c + (ic + ir) * g->ldc + jc;
           const float *ap = direct_a ? g->a + (ic + ir) * g->lda + pc : pab + ir * kc;
+          size_t lda = g->lda;
+          /* A used by few column panels (a 1x1 weight gradient: N = cout) streams from memory: fetch the next
+           * row panel (or the first of the next k block) meanwhile. 1x1 dw, 1 thread: +4..8% (bench/conv-ops.ts) */
+          if (direct_a && nc <= 3 * NR) {
+            size_t nir = ir + MR < mc ? ic + ir + MR : pc + kb < k ? 0 : m, nkc = ir + MR < mc ? kc : min_sz(kb, k - pc - kb);
+            const float *an = g->a + nir * g->lda + (ir + MR < mc ? pc : pc + kb);
+            for (size_t i = nir; i < min_sz(m, nir + MR); i++, an += g->lda)
+              for (size_t p = 0; p < nkc; p += 64 / sizeof(float)) __builtin_prefetch(an + p, 0, 3);
+          }
+          if (direct_a && g->pre_a) { /* the transformed rows, into the (otherwise unused) A scratch */
+            const struct dn_conv *cv_a = g->pre_a;
+            lda = round_up(kc, VL);
+            for (size_t i = 0; i < mr; i++)
+              copy_over_pre(pa + i * lda, ap + i * g->lda, kc, g->a + (m - 1) * g->lda + k, cv_a->pre_scale[ic + ir + i],
+                            cv_a->pre_shift[ic + ir + i], cv_a->pre_relu);
+            ap = pa;
+          }
           const ukr_fn *row = direct_a ? ukds[mr - 1] : ukrs[mr - 1];
-          for (size_t jr = 0; jr < nc; jr += NR) {
+          size_t jr0 = 0;
+          if (ic == 0 && ir == 0) /* the fused packing of the full panels */
+            for (; jr0 < nfull; jr0 += NR)
+              ukfs[mr - 1](kc, ap, lda, direct_a, g->b + pc * g->ldb + jc + jr0, g->ldb, pb + jr0 * kc, crow + jr0,
+                           g->ldc, accumulate);
+          for (size_t jr = jr0; jr < nc; jr += NR) {
             size_t ncols = min_sz(NR, nc - jr), nv = (ncols + VL - 1) / VL;
-            row[nv - 1](kc, ap, g->lda, pb + jr * kc, crow + jr, g->ldc, ncols, accumulate);
+            row[nv - 1](kc, ap, lda, pb + jr * kc, crow + jr, g->ldc, ncols, accumulate);
           }
         }
       }

@@ -55,6 +55,10 @@ struct dn_gemm {
   /* pre: set (with im2col null) when b [k][n] is a 1x1 convolution's input x: row p of b is input channel p,
    * read through pre's input transform (dn_conv.pre_scale). With im2col, that geometry's transform applies. */
   const struct dn_conv *pre;
+  /* pre_a: set when a [m][k] (not transposed, no a_flip) holds input channels as rows: row i of op(A) is read
+   * through pre_a's input transform of channel i (pre_scale[i], ...), as a 1x1 convolution's weight gradient
+   * (conv2d_dw.c) needs. Callers offset pre_scale/pre_shift to the first row. */
+  const struct dn_conv *pre_a;
   float beta;
   float *c;
   size_t ldc;

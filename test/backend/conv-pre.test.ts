@@ -22,6 +22,7 @@ const fast = (await availableBackends()).filter((b) => b.name !== 'reference' &&
 const CASES: [string, ConvGeometry][] = [
   ['1x1 GEMM 40->24 at 9x9 (ragged columns)', convGeometry(3, 40, 9, 9, 24, 1, 1, 0)],
   ['1x1 GEMM 70->48 at 16x16', convGeometry(2, 70, 16, 16, 48, 1, 1, 0)],
+  ['1x1 GEMM 21->49 at 13x11 (dw: 3 k blocks, ragged row panel, 48+1 columns)', convGeometry(5, 21, 13, 11, 49, 1, 1, 0)],
   ['3x3 pad 1 24->12 at 16x16 (padded planes)', convGeometry(2, 24, 16, 16, 12, 3, 1, 1)],
   ['3x3 pad 1 16->72 at 14x14 (im2col rows)', convGeometry(2, 16, 14, 14, 72, 3, 1, 1)],
   ['3x3 pad 1 16->72 at 7x7 (offset table)', convGeometry(2, 16, 7, 7, 72, 3, 1, 1)],

@@ -95,6 +95,7 @@ const CONVS: [string, ConvGeometry][] = [
   ['3x3 pad 1 24->40 at 16x16 (two M tiles)', convGeometry(8, 24, 16, 16, 40, 3, 1, 1)],
   ['1x1 bottleneck 256->48 at 32x32', convGeometry(8, 256, 32, 32, 48, 1, 1, 0)],
   ['1x1 transition 216->108 at 16x16', convGeometry(8, 216, 16, 16, 108, 1, 1, 0)],
+  ['1x1 61->17 at 13x11 (dw GEMM: 3 k blocks, ragged rows and columns)', convGeometry(5, 61, 13, 11, 17, 1, 1, 0)],
   ['7x7 stride 2 pad 3 stem 3->16 at 32x32', convGeometry(2, 3, 32, 32, 16, 7, 2, 3)],
 ];
 

@@ -70,6 +70,9 @@ SIZES.forEach((m, i) => {
 GEMM_CASES.push({ tA: false, tB: false, m: 32, n: 3136, k: 40, beta: 0 });
 GEMM_CASES.push({ tA: false, tB: false, m: 40, n: 1000, k: 1152, beta: 1 });
 GEMM_CASES.push({ tA: true, tB: true, m: 300, n: 100, k: 1000, beta: 0 });
+// B packed inside the first row panel's kernels (gemm.c ukf): short first panel, packed A, column and k blocks
+GEMM_CASES.push({ tA: true, tB: false, m: 7, n: 1541, k: 517, beta: 1 });
+GEMM_CASES.push({ tA: false, tB: false, m: 129, n: 817, k: 260, beta: 0 });
 GEMM_CASES.push({ tA: false, tB: true, m: 5, n: 0, k: 3, beta: 0 });
 GEMM_CASES.push({ tA: false, tB: false, m: 3, n: 4, k: 0, beta: 1 });
 
