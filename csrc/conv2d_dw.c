@@ -127,18 +127,15 @@ static void dw_direct(const struct dn_conv *g, const float *x, const float *dy, 
 void K(conv2d_dw_part)(const struct dn_conv *g, const float *x, const float *dy, float *dw, size_t j0, size_t j1,
                        float *scratch) {
   size_t s = g->n * g->ho * g->wo, kdim = g->cin * g->kh * g->kw, sv = s / VL * VL, khw = g->kh * g->kw;
-#ifndef DN_DW_DOTS
   if (g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0) {
     dw_direct(g, x, dy, dw, j0, j1, scratch);
     return;
   }
-#endif
   size_t fb = flat_block(g);
   if (fb && j0 % khw == 0 && j1 % khw == 0) {
     dw_flat(g, x, dy, dw, j0 / khw, j1 / khw, fb, scratch);
     return;
   }
-  int direct = g->kh == 1 && g->kw == 1 && g->stride == 1 && g->pad == 0;
   vf *acc = (vf *)scratch;                         /* [cb][jb] vector partial sums */
   float *colbuf = scratch + (size_t)ACC_VECS * VL; /* RJ built im2col rows of one chunk */
   size_t cb_max = min_sz(g->cout, 64);
@@ -154,24 +151,8 @@ void K(conv2d_dw_part)(const struct dn_conv *g, const float *x, const float *dy,
           size_t rj = min_sz(RJ, jb - jr);
           const float *col[RJ];
           for (size_t t = 0; t < rj; t++) {
-            if (direct && !g->pre_scale) {
-              col[t] = x + (jb0 + jr + t) * s + p0;
-            } else if (direct) { /* x' of this chunk of channel row jb0 + jr + t */
-              size_t ci = jb0 + jr + t;
-              const float *src = x + ci * s + p0;
-              float *d = colbuf + t * PS;
-              vf va = splat(g->pre_scale[ci]), vb = splat(g->pre_shift[ci]);
-              size_t q = 0;
-              for (; q + VL <= pc; q += VL) {
-                vf v = load_u(src + q) * va + vb;
-                store_u(d + q, g->pre_relu ? relu_v(v) : v);
-              }
-              for (; q < pc; q++) d[q] = pre_apply(g, ci, src[q]);
-              col[t] = d;
-            } else {
-              K(im2col_row)(g, x, jb0 + jr + t, p0, pc, colbuf + t * PS);
-              col[t] = colbuf + t * PS;
-            }
+            K(im2col_row)(g, x, jb0 + jr + t, p0, pc, colbuf + t * PS);
+            col[t] = colbuf + t * PS;
           }
           for (size_t ir = 0; ir < cb; ir += RCO) {
             size_t rco = min_sz(RCO, cb - ir);

@@ -113,6 +113,12 @@ static void gemm_task(void *p, int t, int nt, float *scratch) {
   sub.m = hi - lo;
   sub.a += g->trans_a ? lo : lo * g->lda;
   sub.c += lo * g->ldc;
+  struct dn_conv pa; /* pre_a's per-row transform starts at this part's first row (kernels.h) */
+  if (g->pre_a) {
+    pa = *g->pre_a;
+    pa.pre_scale += lo, pa.pre_shift += lo;
+    sub.pre_a = &pa;
+  }
   kt->gemm_part(&sub, 0, g->n, scratch);
 }
 
