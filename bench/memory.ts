@@ -3,7 +3,7 @@
  * (L=100 k=12, L=190 k=12, L=250 k=24 at batch 64, 32x32) and DenseNet-121 (batch 16, 224x224); ours (process
  * peak RSS and the engine's activation bytes) and, in the same run, PyTorch's naive and memory_efficient=True when
  * the system Python has torch. Each configuration runs in a process of its own. Also the linear fit of the
- * efficient mode's activation memory over depth. `--json FILE` writes the rows; `--quick` runs the first model only.
+ * efficient mode's activation memory over depth. `--json FILE` writes the rows; `--quick` runs the first model only; `--plan` only the dry-run depth fit.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { planMemory } from '../src/models/memory.js';
 import { ROOT, TORCH_ENV } from './lib.js';
 
 const quick = process.argv.includes('--quick');
+const planOnly = process.argv.includes('--plan');
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : undefined;
 const CASES: [string, number, number][] = [
   ['densenet-bc-100', 64, 32], ['densenet-bc-190-k12', 64, 32], ['densenet-bc-250', 64, 32], ['densenet121', 16, 224],
@@ -32,7 +33,7 @@ const gb = (b: number | undefined): string => (b === undefined ? '-' : (b / 2 **
 const rows: Record<string, unknown>[] = [];
 console.log(`peak RSS and activation memory in GiB, step time in s (median); PyTorch ${torchOk ? '1.13 with glibc kept-memory settings' : 'not installed'}`);
 console.log('model                 batch  mode       ours RSS  ours act  ours step   torch RSS  torch step');
-for (const [model, batch, size] of quick ? CASES.slice(0, 1) : CASES) {
+for (const [model, batch, size] of planOnly ? [] : quick ? CASES.slice(0, 1) : CASES) {
   for (const naive of [true, false]) {
     const steps = model === 'densenet-bc-250' || model === 'densenet121' ? '1' : '3';
     const ours = runJson(process.execPath, ['--import', 'tsx', 'bench/train-once.ts', '--model', model, '--batch', String(batch), '--size', String(size), '--steps', steps, ...(naive ? ['--naive'] : [])]);
