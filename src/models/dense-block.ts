@@ -4,7 +4,7 @@
  * C_in + L*k rows: whoever produces the block input writes its first C_in rows, each layer appends k rows,
  * and concatenation never copies. Its gradient is one buffer of the same shape.
  */
-import { BatchNorm2d } from '../nn/batchnorm.js';
+import { BatchNorm2d, SharedBatchStats } from '../nn/batchnorm.js';
 import { channels, featureMap, type Context, type FeatureMap } from '../nn/context.js';
 import { Conv2d } from '../nn/conv.js';
 import { Module } from '../nn/module.js';
@@ -15,6 +15,8 @@ import { DenseLayer } from './dense-layer.js';
 export class DenseBlock extends Module {
   readonly layers: DenseLayer[] = [];
   readonly outChannels: number;
+  /** Training: batch statistics of the buffer's channels, computed once per step for every BN that reads them. */
+  readonly stats: SharedBatchStats;
 
   constructor(readonly inChannels: number, numLayers: number, readonly growthRate: number, bottleneck: boolean, bnSize: number, dropRate: number, rng: Rng | null) {
     super();
@@ -22,6 +24,7 @@ export class DenseBlock extends Module {
       this.layers.push(this.add(`denselayer${i + 1}`, new DenseLayer(inChannels + i * growthRate, growthRate, bottleneck, bnSize, dropRate, rng)));
     }
     this.outChannels = inChannels + numLayers * growthRate;
+    this.stats = new SharedBatchStats(this.outChannels);
   }
 
   /** The block's buffer [C_in + L*k][N][H][W] in workspace slot `slot`. */
@@ -32,8 +35,9 @@ export class DenseBlock extends Module {
   /** Runs every layer in place: layer l reads rows [0, C_in + l*k) and appends k rows. No copies. */
   forward(ctx: Context, buf: FeatureMap): FeatureMap {
     let c = this.inChannels;
+    this.stats.valid = 0; // the buffer holds new values
     for (const layer of this.layers) {
-      layer.forward(ctx, channels(buf, 0, c), channels(buf, c, this.growthRate));
+      layer.forward(ctx, channels(buf, 0, c), channels(buf, c, this.growthRate), this.stats);
       c += this.growthRate;
     }
     ctx.trace?.({ path: this.path, kind: 'DenseBlock', out: [buf.n, buf.c, buf.h, buf.w], macs: 0 });
@@ -72,15 +76,18 @@ export class Transition extends Module {
     this.pool = this.add('pool', new AvgPool2d(2, 2));
   }
 
-  /** x: the block buffer [C][N][H][W] -> `out` [floor(theta*C)][N][H/2][W/2] (the next block's first rows). */
-  forward(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
+  /**
+   * x: the block buffer [C][N][H][W] -> `out` [floor(theta*C)][N][H/2][W/2] (the next block's first rows).
+   * `stats`: the block's shared batch statistics (training).
+   */
+  forward(ctx: Context, x: FeatureMap, out: Float32Array, stats?: SharedBatchStats): FeatureMap {
     const pooledData = ctx.ws.get('bottleneck', x.c * x.n * Math.floor(x.h / 2) * Math.floor(x.w / 2));
     // BN-ReLU fused into the pooling (backend.ts pooling `pre`): the normalised block never exists, in
     // inference and memory-efficient training (DenseNet-121 batch 1: 0.17 vs 0.42 ms for transition 1's
     // BN-ReLU + pool, loaded machine). Naive training (the baseline) stores it for backward.
     const pooled = ctx.training && !ctx.memoryEfficient
-      ? this.pool.forward(ctx, this.norm.forward(ctx, x, true, this.naiveAct(ctx, x)), pooledData)
-      : this.pool.forward(ctx, x, pooledData, this.norm.prepare(ctx, x, true));
+      ? this.pool.forward(ctx, this.norm.forward(ctx, x, true, this.naiveAct(ctx, x), stats), pooledData)
+      : this.pool.forward(ctx, x, pooledData, this.norm.prepare(ctx, x, true, stats));
     // the trace shows the paper's order: the convolution at full resolution, then the pooling
     const trace = ctx.trace;
     const y = this.conv.forward(trace ? { ...ctx, trace: (e) => trace({ ...e, out: [x.n, e.out[1], x.h, x.w], macs: e.macs * (x.h * x.w) / (pooled.h * pooled.w) }) } : ctx, pooled, out);

@@ -7,7 +7,7 @@
  * while reading its input (backend.ts ConvPre), in forward and for its weight gradient, so there is nothing
  * to store or recompute. Naive training (memoryEfficient off, the comparison baseline) stores them.
  */
-import { BatchNorm2d } from '../nn/batchnorm.js';
+import { BatchNorm2d, type SharedBatchStats } from '../nn/batchnorm.js';
 import { featureMap, kept, keptIfNaive, type Context, type FeatureMap } from '../nn/context.js';
 import { Conv2d } from '../nn/conv.js';
 import { Module } from '../nn/module.js';
@@ -38,15 +38,18 @@ export class DenseLayer extends Module {
     this.drop = new Dropout(dropRate);
   }
 
-  /** x_l = H_l([x_0, ..., x_{l-1}]): reads `inputs` [C_in][N][H][W], writes its k channels into `out`. */
-  forward(ctx: Context, inputs: FeatureMap, out: FeatureMap): void {
+  /**
+   * x_l = H_l([x_0, ..., x_{l-1}]): reads `inputs` [C_in][N][H][W], writes its k channels into `out`.
+   * `stats`: the block's shared batch statistics of `inputs` (training; norm1 computes only the new channels').
+   */
+  forward(ctx: Context, inputs: FeatureMap, out: FeatureMap, stats?: SharedBatchStats): void {
     if (ctx.training && !ctx.memoryEfficient) {
-      this.forwardNaive(ctx, inputs, out);
+      this.forwardNaive(ctx, inputs, out, stats);
       return;
     }
     // each BN-ReLU is applied by the convolution after it as it reads its input (ConvPre): no normalised
     // copy of the inputs (or of the bottleneck) exists, in inference and in memory-efficient training
-    const pre1 = this.norm1.prepare(ctx, inputs, true);
+    const pre1 = this.norm1.prepare(ctx, inputs, true, stats);
     if (this.conv2 === null) {
       this.drop.forward(ctx, this.conv1.forward(ctx, inputs, out.data, pre1));
       return;
@@ -57,8 +60,8 @@ export class DenseLayer extends Module {
   }
 
   /** Naive training (the comparison baseline): every BN-ReLU output is stored for backward. */
-  private forwardNaive(ctx: Context, inputs: FeatureMap, out: FeatureMap): void {
-    const act = this.norm1.forward(ctx, inputs, true, this.slot(ctx, 'act', inputs.c, inputs));
+  private forwardNaive(ctx: Context, inputs: FeatureMap, out: FeatureMap, stats?: SharedBatchStats): void {
+    const act = this.norm1.forward(ctx, inputs, true, this.slot(ctx, 'act', inputs.c, inputs), stats);
     if (this.conv2 === null) {
       this.drop.forward(ctx, this.conv1.forward(ctx, act, out.data));
       return;

@@ -74,11 +74,12 @@ export class Features extends Module {
       ctx.tap?.(this.blocks[i].path, buf);
       if (i === this.transitions.length) break;
       const next = this.blockBuffer(ctx, i + 1, x.n, Math.floor(buf.h / 2), Math.floor(buf.w / 2));
-      const pooled = this.transitions[i].forward(ctx, buf, next.data);
+      const pooled = this.transitions[i].forward(ctx, buf, next.data, this.blocks[i].stats);
       ctx.tap?.(this.transitions[i].path, pooled); // (a tap?.() call skips evaluating its arguments when unset)
       buf = next;
     }
-    const out = this.norm5.forward(ctx, buf, true, ctx.ws.get('norm5', buf.c * buf.n * buf.h * buf.w));
+    const last = this.blocks[this.blocks.length - 1];
+    const out = this.norm5.forward(ctx, buf, true, ctx.ws.get('norm5', buf.c * buf.n * buf.h * buf.w), last.stats);
     ctx.tap?.('features.norm5', out);
     return out;
   }
