@@ -162,8 +162,9 @@ for (const isa of isas) {
       const be = nb as NativeBackend;
       be.setIsa(isa);
       be.setThreads(threads);
-      // batches either side of LINEAR_DOT_MAX (8, csrc/kernels.h); in = 1027 leaves a scalar tail on every ISA
-      for (const [n, inF, outF, withBias] of [[1, 1024, 1000, true], [1, 1027, 13, false], [3, 1027, 40, true], [8, 64, 1000, true],
+      // batches either side of LINEAR_DOT_MAX (8, csrc/kernels.h); in = 1027 leaves a scalar tail on every ISA;
+      // weights of 1 MiB or more split output features over 2 threads at small batches (dispatch.c)
+      for (const [n, inF, outF, withBias] of [[1, 1024, 1000, true], [5, 300, 1001, true], [1, 1027, 13, false], [3, 1027, 40, true], [8, 64, 1000, true],
         [8, 5, 3, false], [9, 130, 33, true], [40, 1027, 19, false]] as const) {
         const x = rand(n * inF);
         const w = rand(outF * inF);
