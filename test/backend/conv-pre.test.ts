@@ -23,6 +23,11 @@ const CASES: [string, ConvGeometry][] = [
   ['1x1 GEMM 40->24 at 9x9 (ragged columns)', convGeometry(3, 40, 9, 9, 24, 1, 1, 0)],
   ['1x1 GEMM 70->48 at 16x16', convGeometry(2, 70, 16, 16, 48, 1, 1, 0)],
   ['1x1 GEMM 21->49 at 13x11 (dw: 3 k blocks, ragged row panel, 48+1 columns)', convGeometry(5, 21, 13, 11, 49, 1, 1, 0)],
+  // batch-1 DenseNet-121 widths: N = 49 = 48 + a 1-column dot edge (2 threads: row split), N = 196 = 4 * 48 + 4
+  // (2 threads: column split, the edge on the second), N = 52 over rows (2 threads)
+  ['1x1 GEMM 512->128 at 7x7 batch 1 (48 + 1 columns)', convGeometry(1, 512, 7, 7, 128, 1, 1, 0)],
+  ['1x1 GEMM 256->96 at 14x14 batch 1 (4 x 48 + 4 columns)', convGeometry(1, 256, 14, 14, 96, 1, 1, 0)],
+  ['1x1 GEMM 300->130 at 4x13 batch 1 (48 + 4 columns)', convGeometry(1, 300, 4, 13, 130, 1, 1, 0)],
   ['3x3 pad 1 24->12 at 16x16 (padded planes)', convGeometry(2, 24, 16, 16, 12, 3, 1, 1)],
   ['3x3 pad 1 16->72 at 14x14 (im2col rows)', convGeometry(2, 16, 14, 14, 72, 3, 1, 1)],
   ['3x3 pad 1 16->72 at 7x7 (offset table)', convGeometry(2, 16, 7, 7, 72, 3, 1, 1)],

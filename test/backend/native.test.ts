@@ -73,6 +73,16 @@ GEMM_CASES.push({ tA: true, tB: true, m: 300, n: 100, k: 1000, beta: 0 });
 // B packed inside the first row panel's kernels (gemm.c ukf): short first panel, packed A, column and k blocks
 GEMM_CASES.push({ tA: true, tB: false, m: 7, n: 1541, k: 517, beta: 1 });
 GEMM_CASES.push({ tA: false, tB: false, m: 129, n: 817, k: 260, beta: 0 });
+// narrow column edges as dot products (gemm.c edge_dot: up to 4 columns past the last 48-wide panel), and
+// widths just past it; the first three are big enough to split over 2 threads (rows, rows, columns)
+GEMM_CASES.push({ tA: false, tB: false, m: 128, n: 49, k: 512, beta: 0 });
+GEMM_CASES.push({ tA: false, tB: false, m: 40, n: 52, k: 1000, beta: 1 });
+GEMM_CASES.push({ tA: false, tB: false, m: 96, n: 196, k: 128, beta: 1 });
+GEMM_CASES.push({ tA: false, tB: false, m: 33, n: 4, k: 300, beta: 0 });
+GEMM_CASES.push({ tA: false, tB: false, m: 7, n: 51, k: 37, beta: 1 });
+GEMM_CASES.push({ tA: false, tB: false, m: 9, n: 50, k: 20, beta: 0 });
+GEMM_CASES.push({ tA: false, tB: false, m: 9, n: 53, k: 20, beta: 1 });
+GEMM_CASES.push({ tA: false, tB: false, m: 17, n: 47, k: 64, beta: 0 });
 GEMM_CASES.push({ tA: false, tB: true, m: 5, n: 0, k: 3, beta: 0 });
 GEMM_CASES.push({ tA: false, tB: false, m: 3, n: 4, k: 0, beta: 1 });
 
@@ -152,8 +162,9 @@ for (const isa of isas) {
       const be = nb as NativeBackend;
       be.setIsa(isa);
       be.setThreads(threads);
-      // batches either side of LINEAR_DOT_MAX (8, csrc/kernels.h); in = 1027 leaves a scalar tail on every ISA
-      for (const [n, inF, outF, withBias] of [[1, 1024, 1000, true], [1, 1027, 13, false], [3, 1027, 40, true], [8, 64, 1000, true],
+      // batches either side of LINEAR_DOT_MAX (8, csrc/kernels.h); in = 1027 leaves a scalar tail on every ISA;
+      // weights of 1 MiB or more split output features over 2 threads at small batches (dispatch.c)
+      for (const [n, inF, outF, withBias] of [[1, 1024, 1000, true], [5, 300, 1001, true], [1, 1027, 13, false], [3, 1027, 40, true], [8, 64, 1000, true],
         [8, 5, 3, false], [9, 130, 33, true], [40, 1027, 19, false]] as const) {
         const x = rand(n * inF);
         const w = rand(outF * inF);
