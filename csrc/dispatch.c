@@ -16,10 +16,9 @@
 #define PAR_FLOPS 4000000.0 /* ~25 us of GEMM on one core: below this, one thread */
 #define PAR_ELEMS (1u << 18) /* elementwise ops: ~1 MiB of floats */
 /* Linear at small batches streams its weights from memory (the classifier's 4 MB after the network ran), so
- * from 1 MiB of weights it splits output features whatever its FLOPs. 1024 -> 1000, 4 rotated weight sets,
- * critical path (thread CPU time of each part, parts run one after the other; loaded machine): batch 1
- * 316 -> 91 us, batch 8 692 -> 196 us. Wall time with the other process holding both cores was slower
- * (167 -> 262 us at batch 1): a second thread rarely gets a core then. */
+ * from 1 MiB of weights it splits output features whatever its FLOPs. 1024 -> 1000 with the weights evicted
+ * from cache before each call, quiet machine, medians of 30, 1 -> 2 threads: batch 1 164-179 -> 144 us,
+ * batch 8 360-366 -> 253-264 us. (With another process holding both cores, 2 threads were slower.) */
 #define PAR_LINEAR_BYTES (1u << 20)
 
 #if defined(__x86_64__) || defined(__i386__)
