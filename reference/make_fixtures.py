@@ -275,6 +275,53 @@ SGD = dict(lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=True, dampening=0.0
 SGD_STEPS = 10
 
 
+def sgd_trajectory(make_model, x: torch.Tensor, labels: torch.Tensor, dtype, noise_seed=None, noise=0.0):
+    """SGD_STEPS steps of SGD on one batch in `dtype`; with noise_seed, every parameter is first scaled by
+    1 + noise * N(0, 1). Returns the losses and the trained model."""
+    model = make_model().train().to(dtype)
+    if noise_seed is not None:
+        g = torch.Generator().manual_seed(noise_seed)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.mul_(1 + noise * torch.randn(p.shape, generator=g, dtype=dtype))
+    opt = torch.optim.SGD(model.parameters(), **SGD)
+    losses = []
+    for _ in range(SGD_STEPS):
+        opt.zero_grad()
+        step_loss = F.cross_entropy(model(x.to(dtype)), labels)
+        step_loss.backward()
+        opt.step()
+        losses.append(step_loss.item())
+    return losses, model
+
+
+def trajectory_spread(make_model, x: torch.Tensor, labels: torch.Tensor) -> float:
+    """Largest change of the final weights over 12 float64 runs whose start is perturbed by 3e-7 (relative, about
+    3x float32 rounding). SGD on one small batch is event-driven chaotic: a ReLU that flips sign moves the
+    trajectory by 1e-4 and more within two steps (seen: our native float32 run, 1e-7 from float64 for 8 steps,
+    then 2.6e-4), so a reference trajectory is only usable if rounding-sized perturbations do not tip it."""
+    _, base = sgd_trajectory(make_model, x, labels, torch.float64)
+    worst = 0.0
+    for seed in range(12):
+        _, m = sgd_trajectory(make_model, x, labels, torch.float64, noise_seed=seed, noise=3e-7)
+        worst = max(worst, max((a - b).abs().max().item() for a, b in zip(base.parameters(), m.parameters())))
+    return worst
+
+
+def stable_batch(seed: int, make_model, shape, labels=None):
+    """The first batch from seed, seed+1, ... whose SGD trajectory does not tip (trajectory_spread < 1e-5)."""
+    while True:
+        torch.manual_seed(seed)
+        x = torch.randn(*shape)
+        y = labels if labels is not None else torch.randint(0, 10, (shape[0],))
+        spread = trajectory_spread(make_model, x, y)
+        if spread < 1e-5:
+            print(f"  batch seed {seed}: trajectory spread {spread:.1e}")
+            return x, y
+        print(f"  batch seed {seed}: the trajectory tips (spread {spread:.1e}); trying the next seed")
+        seed += 1
+
+
 def write_train_fixture(file: str, make_model, x: torch.Tensor, labels: torch.Tensor, config: str) -> None:
     """One train-mode forward/backward (grads of every parameter and of the input, buffers after the step) and a
     10-step SGD trajectory on the same batch with the final weights. `make_model` rebuilds the same start state."""
@@ -296,19 +343,10 @@ def write_train_fixture(file: str, make_model, x: torch.Tensor, labels: torch.Te
         tensors["after." + k] = b.detach().clone()
 
     # 10 SGD steps on the same batch from the same starting state (step 1's loss is `loss` above), run in
-    # float64: with a batch this small the float32 trajectory is chaotic (torch's own float32 and float64 runs of
-    # the CIFAR model part by 8e-4 at step 8 after agreeing to 1e-6 up to step 4, as a ReLU flips), so the exact
-    # trajectory is the reference every float32 implementation is held to. torch's float32 one is kept as well.
+    # float64: the exact trajectory is the reference every float32 implementation is held to (the batch is
+    # chosen by stable_batch so that it does not tip on rounding). torch's float32 losses are kept as well.
     for dtype, suffix in [(torch.float64, ""), (torch.float32, ".f32")]:
-        model = make_model().train().to(dtype)
-        opt = torch.optim.SGD(model.parameters(), **SGD)
-        losses = []
-        for _ in range(SGD_STEPS):
-            opt.zero_grad()
-            step_loss = F.cross_entropy(model(x.to(dtype)), labels)
-            step_loss.backward()
-            opt.step()
-            losses.append(step_loss.item())
+        losses, model = sgd_trajectory(make_model, x, labels, dtype)
         assert abs(losses[0] - loss.item()) < 1e-5, "SGD trajectory's first loss differs from the single step"
         tensors["sgd.losses" + suffix] = torch.tensor(losses, dtype=torch.float32)
         if suffix == "":
@@ -327,16 +365,18 @@ def write_train_fixture(file: str, make_model, x: torch.Tensor, labels: torch.Te
 
 
 def write_train_fixtures() -> None:
-    # labels drawn at random: with the hand-picked [3, 0, 7, 3] this trajectory tipped on float32 rounding (a
-    # ReLU flip at step 5 parted torch's own float32 and float64 runs by 8e-4); with these they agree to 2e-7
-    torch.manual_seed(103)
-    x = torch.randn(4, 3, 32, 32)
-    labels = torch.randint(0, 10, (4,))
+    # batches checked by stable_batch: earlier 32x32 ones tipped on float32 rounding at step 5 (hand-picked
+    # labels) and at step 8 (seed 103), parting torch's own, or our native backend's, float32 run from float64 by
+    # 1e-4; at 32x32 none of seeds 103-110 was stable, at 16x16 some are (fewer ReLUs to flip)
+    x, labels = stable_batch(103, tiny_cifar_bc, (4, 3, 16, 16))
     write_train_fixture("tiny-cifar-bc-train.safetensors", tiny_cifar_bc, x, labels, ref_config(TINY_CIFAR_BC))
+    # The ImageNet-stem model has no stable batch among those tried (64x64 batch 3 and 8, 32x32; seeds 104-137):
+    # its max pool and the 2x2 (or 1x1) maps of its last block make every one tip under stable_batch's test.
+    # This batch (spread 1.8e-4) is kept because every backend matches it today; it is the fragile one.
     torch.manual_seed(104)
     x = torch.randn(3, 3, 64, 64)
-    write_train_fixture("tiny-imagenet-train.safetensors", lambda: tiny_imagenet().train(), x,
-                        torch.tensor([1, 4, 9], dtype=torch.int64),
+    labels = torch.tensor([1, 4, 9], dtype=torch.int64)
+    write_train_fixture("tiny-imagenet-train.safetensors", lambda: tiny_imagenet().train(), x, labels,
                         config_json(8, (2, 3, 2, 2), 16, 4, 0.5, 0.0, 10, 3, "imagenet"))
 
 
