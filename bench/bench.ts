@@ -185,10 +185,14 @@ const be = loadNative();
 const threads = be.threads;
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, native ${be.isa}, ${threads} threads`;
 console.log(`bench: ${machine}; DenseNet-121 inference, DenseNet-BC-100 training, GEMM, training-step profile ...`);
-if (only.includes('inference')) await inference(be);
-if (only.includes('training')) training();
-if (only.includes('gemm')) gemm(be, threads);
-const profile = only.includes('profile') ? stepBreakdown(be) : null;
+const section = (name: string): boolean => {
+  if (only.includes(name)) console.log(`  ${name} ...`); // progress: the whole run takes minutes
+  return only.includes(name);
+};
+if (section('inference')) await inference(be);
+if (section('training')) training();
+if (section('gemm')) gemm(be, threads);
+const profile = section('profile') ? stepBreakdown(be) : null;
 print(machine);
 if (jsonOut !== undefined) {
   mkdirSync(dirname(jsonOut), { recursive: true });
