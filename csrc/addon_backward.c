@@ -24,19 +24,20 @@ napi_value js_conv2d_backward(napi_env env, napi_callback_info info) {
   return na_undefined(env);
 }
 
-/* batchNormBackward(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta) */
+/* batchNormBackward(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta, overwriteDx) */
 napi_value js_batch_norm_backward(napi_env env, napi_callback_info info) {
   struct args a;
-  if (!na_begin(&a, env, info, "batchNorm backward", 12)) return 0;
+  if (!na_begin(&a, env, info, "batchNorm backward", 13)) return 0;
   size_t c = na_size(&a, 0, "c"), s = na_size(&a, 1, "s"), cs = na_mul(&a, c, s);
   const float *x = F32(2, "x", cs), *mean = F32(3, "mean", c), *inv_std = F32(4, "invStd", c);
   const float *gamma = F32(5, "gamma", c), *beta = F32(6, "beta", c);
   int relu = na_bool(&a, 7, "relu");
   const float *dy = F32(8, "dy", cs);
   float *dx = F32(9, "dx", cs), *dgamma = F32(10, "dgamma", c), *dbeta = F32(11, "dbeta", c);
+  int overwrite = na_bool(&a, 12, "overwriteDx");
   if (a.failed) return 0;
   dn_pool_lock();
-  dn_batch_norm_backward(c, s, x, mean, inv_std, gamma, beta, relu, dy, dx, dgamma, dbeta);
+  dn_batch_norm_backward(c, s, x, mean, inv_std, gamma, beta, relu, dy, dx, dgamma, dbeta, overwrite);
   dn_pool_unlock();
   return na_undefined(env);
 }

@@ -3,7 +3,8 @@
  * §3; src/backend/reference/batch-norm-backward.ts is the spec). xhat = (x - mean) * invStd, z = gamma*xhat +
  * beta, dz = relu ? dy * [z > 0] : dy (mask recomputed from x). Pass 1: dbeta = sum dz, dgamma = sum dz*xhat
  * (float vector partials folded into double per chunk); pass 2: dx += gamma*invStd*dz - k*dbeta - k*dgamma*xhat,
- * k = gamma*invStd/s. dx ACCUMULATES; it may be dy itself (each element is read before it is written).
+ * k = gamma*invStd/s. dx ACCUMULATES, or is overwritten when `overwrite` (a fresh buffer needs no zero-fill);
+ * it may be dy itself (each element is read before it is written).
  */
 #include "kernels.h"
 
@@ -17,7 +18,7 @@ INLINE vf dz_of(vf x, vf dy, vf mu, vf is, vf ga, vf be, int relu) {
 
 void K(batch_norm_backward)(size_t c0, size_t c1, size_t s, const float *x, const float *mean, const float *inv_std,
                             const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
-                            float *dbeta) {
+                            float *dbeta, int overwrite) {
   for (size_t c = c0; c < c1; c++) {
     const float *xr = x + c * s, *dyr = dy + c * s;
     float *dxr = dx + c * s;
@@ -50,11 +51,13 @@ void K(batch_norm_backward)(size_t c0, size_t c1, size_t s, const float *x, cons
     size_t i = 0;
     for (; i + VL <= s; i += VL) {
       vf xv = load_u(xr + i), dz = dz_of(xv, load_u(dyr + i), vmu, vis, vga, vbe, relu);
-      store_u(dxr + i, load_u(dxr + i) + (va * dz + (vb + vc * ((xv - vmu) * vis))));
+      vf d = va * dz + (vb + vc * ((xv - vmu) * vis));
+      store_u(dxr + i, overwrite ? d : load_u(dxr + i) + d);
     }
     for (; i < s; i++) {
       float xh = (xr[i] - mu) * is, dz = relu && !(ga * xh + be > 0.0f) ? 0.0f : dyr[i];
-      dxr[i] += ca * dz + (cb + cc * xh);
+      float d = ca * dz + (cb + cc * xh);
+      dxr[i] = overwrite ? d : dxr[i] + d;
     }
   }
 }

@@ -360,7 +360,7 @@ void dn_conv2d_backward(const struct dn_conv *g, const float *x, const float *w,
 struct bn_bwd_job {
   size_t c, s;
   const float *x, *mean, *inv_std, *gamma, *beta, *dy;
-  int relu;
+  int relu, overwrite;
   float *dx, *dgamma, *dbeta;
 };
 
@@ -371,13 +371,13 @@ static void bn_bwd_task(void *p, int t, int nt, float *scratch) {
   span(j->c, 1, t, nt, &lo, &hi);
   if (lo < hi)
     kt->batch_norm_backward(lo, hi, j->s, j->x, j->mean, j->inv_std, j->gamma, j->beta, j->relu, j->dy, j->dx,
-                            j->dgamma, j->dbeta);
+                            j->dgamma, j->dbeta, j->overwrite);
 }
 
 void dn_batch_norm_backward(size_t c, size_t s, const float *x, const float *mean, const float *inv_std,
                             const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
-                            float *dbeta) {
-  struct bn_bwd_job j = {c, s, x, mean, inv_std, gamma, beta, dy, relu, dx, dgamma, dbeta};
+                            float *dbeta, int dx_overwrite) {
+  struct bn_bwd_job j = {c, s, x, mean, inv_std, gamma, beta, dy, relu, dx_overwrite, dx, dgamma, dbeta};
   int nt = threads_for(4.0 * c * s, PAR_ELEMS);
   if ((size_t)nt > c) nt = (int)c;
   dn_pool_run(bn_bwd_task, &j, nt < 1 ? 1 : nt);

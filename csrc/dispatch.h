@@ -37,7 +37,7 @@ void dn_conv2d_backward(const struct dn_conv *g, const float *x, const float *w,
                         float *db, int dx_overwrite);
 void dn_batch_norm_backward(size_t c, size_t s, const float *x, const float *mean, const float *inv_std,
                             const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
-                            float *dbeta);
+                            float *dbeta, int dx_overwrite);
 void dn_relu_backward(size_t size, const float *y, const float *dy, float *dx);
 void dn_max_pool_backward(const struct dn_pool *g, const float *x, const float *dy, float *dx);
 void dn_avg_pool_backward(const struct dn_pool *g, const float *dy, float *dx);

@@ -118,10 +118,11 @@ struct dn_kernels {
   void (*row_sums)(size_t r0, size_t r1, size_t s, const float *x, float *out);
   /* out[j] = sum_r x[r][j], x [rows][cols], columns [j0, j1) (linear bias gradient) */
   void (*col_sums)(size_t rows, size_t cols, size_t j0, size_t j1, const float *x, float *out);
-  /* batch norm (+ReLU) backward over channels [c0, c1): dgamma, dbeta overwritten, dx accumulated */
+  /* batch norm (+ReLU) backward over channels [c0, c1): dgamma, dbeta overwritten, dx accumulated (or
+   * overwritten when overwrite) */
   void (*batch_norm_backward)(size_t c0, size_t c1, size_t s, const float *x, const float *mean, const float *inv_std,
                               const float *gamma, const float *beta, int relu, const float *dy, float *dx,
-                              float *dgamma, float *dbeta);
+                              float *dgamma, float *dbeta, int overwrite);
   /* elements [i0, i1): dx = y > 0 ? dy : 0 (dx may alias dy) */
   void (*relu_backward)(size_t i0, size_t i1, const float *y, const float *dy, float *dx);
   /* channels [c0, c1), dx overwritten */
@@ -191,7 +192,7 @@ void K(row_sums)(size_t r0, size_t r1, size_t s, const float *x, float *out);
 void K(col_sums)(size_t rows, size_t cols, size_t j0, size_t j1, const float *x, float *out);
 void K(batch_norm_backward)(size_t c0, size_t c1, size_t s, const float *x, const float *mean, const float *inv_std,
                             const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
-                            float *dbeta);
+                            float *dbeta, int overwrite);
 void K(relu_backward)(size_t i0, size_t i1, const float *y, const float *dy, float *dx);
 void K(max_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const float *x, const float *dy, float *dx);
 void K(avg_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const float *dy, float *dx);

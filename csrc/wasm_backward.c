@@ -82,14 +82,15 @@ void dn_conv2d_backward(size_t n, size_t cin, size_t h, size_t w, size_t cout, s
 }
 
 /*
- * Batch norm (+ ReLU) backward over rows of x [c][s]; dgamma, dbeta overwritten, dx accumulates. In double
+ * Batch norm (+ ReLU) backward over rows of x [c][s]; dgamma, dbeta overwritten, dx accumulates (overwritten
+ * when overwrite). In double
  * throughout: dx = gamma*invStd * (dz - mean(dz) - xhat*mean(dz*xhat)) cancels heavily, and float here
  * drifted a 10-step SGD trajectory by 1e-3 against PyTorch's float64 run (test/optim/sgd.test.ts).
  */
 EXPORT(dn_batch_norm_backward)
 void dn_batch_norm_backward(size_t c, size_t s, const float *x, const float *mean, const float *inv_std,
                             const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
-                            float *dbeta) {
+                            float *dbeta, int overwrite) {
   for (size_t ch = 0; ch < c; ch++) {
     const float *xr = x + ch * s, *dyr = dy + ch * s;
     float *dxr = dx + ch * s;
@@ -107,7 +108,7 @@ void dn_batch_norm_backward(size_t c, size_t s, const float *x, const float *mea
     for (size_t i = 0; i < s; i++) {
       double xhat = (xr[i] - mu) * is;
       double dz = relu && !(ga * xhat + be > 0.0) ? 0.0 : dyr[i];
-      dxr[i] = (float)(dxr[i] + k * (dz - m_dz - xhat * m_dz_xhat));
+      dxr[i] = (float)((overwrite ? 0.0 : dxr[i]) + k * (dz - m_dz - xhat * m_dz_xhat));
     }
   }
 }

@@ -147,12 +147,13 @@ export interface BackwardOps {
    * Training batch norm + optional ReLU, backward. Forward was
    *   xhat = (x - mean) * invStd;  z = gamma * xhat + beta;  y = relu ? max(0, z) : z
    * with batch statistics (mean, invStd = 1/sqrt(biasedVar + eps)) over each row of x [c][s].
-   * Given dy [c][s], writes dgamma[c], dbeta[c] (overwritten) and ACCUMULATES dx += dL/dx.
-   * The ReLU mask is recomputed from x, so y need not be stored.
+   * Given dy [c][s], writes dgamma[c], dbeta[c] (overwritten) and ACCUMULATES dx += dL/dx, or with
+   * `overwriteDx` writes dx = dL/dx (no zero-fill for a fresh buffer). The ReLU mask is recomputed from x, so
+   * y need not be stored.
    */
   batchNorm(
     c: number, s: number, x: F32, mean: F32, invStd: F32, gamma: F32, beta: F32, relu: boolean,
-    dy: F32, dx: F32, dgamma: F32, dbeta: F32,
+    dy: F32, dx: F32, dgamma: F32, dbeta: F32, overwriteDx?: boolean,
   ): void;
 
   /** dx = dy where y > 0 else 0 (y is the ReLU output); dx may alias dy. */

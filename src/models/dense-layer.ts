@@ -83,12 +83,13 @@ export class DenseLayer extends Module {
     let dConv1Out = dOut;
     if (this.conv2 !== null) {
       const mid = featureMap(this.slot(ctx, 'mid', this.conv1.outChannels, inputs), this.conv1.outChannels, inputs.n, inputs.h, inputs.w);
-      // the convolutions overwrite their input gradients (fresh buffers, no zero-fill); batch norm accumulates
+      // the convolutions and norm2 overwrite their input gradients (fresh buffers, no zero-fill); norm1
+      // accumulates into the block's gradient rows
       const dB = { ...mid, data: ws.get('grad.b', mid.c * s) };
       if (fused) this.conv2.backward(ctx, mid, dOut, dB, this.norm2!.current(true), true);
       else this.conv2.backward(ctx, { ...mid, data: this.slot(ctx, 'b', mid.c, inputs) }, dOut, dB, null, true);
-      dConv1Out = { ...mid, data: ws.zeros('grad.mid', mid.c * s) };
-      this.norm2!.backward(ctx, mid, true, dB, dConv1Out);
+      dConv1Out = { ...mid, data: ws.get('grad.mid', mid.c * s) };
+      this.norm2!.backward(ctx, mid, true, dB, dConv1Out, true);
     }
     const dAct = { ...inputs, data: ws.get('grad.act', inputs.c * s) };
     if (fused) this.conv1.backward(ctx, inputs, dConv1Out, dAct, this.norm1.current(true), true);

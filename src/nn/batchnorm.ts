@@ -141,10 +141,11 @@ export class BatchNorm2d extends Module {
 
   /**
    * Backward of the last training forward (batch statistics): weight.grad and bias.grad overwritten, dx
-   * ACCUMULATES. x is the forward input; with `relu` the mask is recomputed from x.
+   * ACCUMULATES (is overwritten with `overwriteDx`). x is the forward input; with `relu` the mask is
+   * recomputed from x.
    */
-  backward(ctx: Context, x: FeatureMap, relu: boolean, dy: FeatureMap, dx: FeatureMap): void {
+  backward(ctx: Context, x: FeatureMap, relu: boolean, dy: FeatureMap, dx: FeatureMap, overwriteDx = false): void {
     backwardOps(ctx).batchNorm(this.numFeatures, x.n * x.h * x.w, x.data, this.batchMean, this.invStd,
-      this.weight.data, this.bias.data, relu, dy.data, dx.data, this.weight.grad, this.bias.grad);
+      this.weight.data, this.bias.data, relu, dy.data, dx.data, this.weight.grad, this.bias.grad, overwriteDx);
   }
 }

@@ -45,6 +45,9 @@ for (const be of fast) {
       const [gamma, beta, dy] = [randArray(rng, c), randArray(rng, c), randArray(rng, c * s)];
       same(be, [randArray(rng, c * s), nan(c), nan(c)],
         (b, [dx, dg, dbt]) => bwOf(b).batchNorm(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dg, dbt), name);
+      // overwriteDx: dx starts as NaN, so a kernel that still reads it fails
+      same(be, [nan(c * s), nan(c), nan(c)],
+        (b, [dx, dg, dbt]) => bwOf(b).batchNorm(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dg, dbt, true), `${name} overwrite`);
     });
   }
   for (const [op, cases] of [['maxPool2d', MAXPOOL_CASES], ['avgPool2d', AVGPOOL_CASES]] as const) {
@@ -73,3 +76,18 @@ for (const be of fast) {
     assertClose([losses[0]], [losses[1]], 'loss', 1e-6, 1e-6);
   });
 }
+
+test('reference batchNorm backward: overwriteDx gives the accumulation into zeros, whatever dx held', async () => {
+  const ref = (await availableBackends()).find((b) => b.name === 'reference')!.backward!;
+  const [c, s] = [5, 36];
+  const rng = new Rng(11);
+  const x = randArray(rng, c * s, 2);
+  const mean = new Float32Array(c).fill(0.1);
+  const invStd = new Float32Array(c).fill(0.7);
+  const [gamma, beta, dy] = [randArray(rng, c), randArray(rng, c), randArray(rng, c * s)];
+  const acc = new Float32Array(c * s);
+  const over = nan(c * s);
+  ref.batchNorm(c, s, x, mean, invStd, gamma, beta, true, dy, acc, new Float32Array(c), new Float32Array(c));
+  ref.batchNorm(c, s, x, mean, invStd, gamma, beta, true, dy, over, new Float32Array(c), new Float32Array(c), true);
+  assertClose(over, acc, 'overwrite vs accumulate into zeros', 0, 0);
+});

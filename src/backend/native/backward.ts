@@ -17,7 +17,7 @@ export interface AddonBackward {
     pad: number, ho: number, wo: number, x: F32, weight: F32, dy: F32, dx: F32 | null, dw: F32 | null, db: F32 | null,
     preScale?: F32 | null, preShift?: F32 | null, preRelu?: boolean, overwriteDx?: boolean): void;
   batchNormBackward(c: number, s: number, x: F32, mean: F32, invStd: F32, gamma: F32, beta: F32, relu: boolean,
-    dy: F32, dx: F32, dgamma: F32, dbeta: F32): void;
+    dy: F32, dx: F32, dgamma: F32, dbeta: F32, overwriteDx: boolean): void;
   reluBackward(size: number, y: F32, dy: F32, dx: F32): void;
   maxPool2dBackward(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number,
     wo: number, x: F32, dy: F32, dx: F32): void;
@@ -73,7 +73,7 @@ export function makeBackward(addon: AddonBackward): BackwardOps {
       }
     },
 
-    batchNorm(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta): void {
+    batchNorm(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta, overwriteDx): void {
       const op = 'batchNorm backward';
       const cs = c * s;
       if (!(dim(c, true) && dim(s, true) && x.length === cs && dy.length === cs && dx.length === cs && mean.length === c &&
@@ -90,7 +90,7 @@ export function makeBackward(addon: AddonBackward): BackwardOps {
       expectNoOverlap(op, [['dx', dx]], [['x', x], ['dy', sameView ? null : dy], ['dgamma', dgamma], ['dbeta', dbeta]]);
       expectNoOverlap(op, [['dgamma', dgamma], ['dbeta', dbeta]],
         [['x', x], ['mean', mean], ['invStd', invStd], ['gamma', gamma], ['beta', beta], ['dy', dy]]);
-      addon.batchNormBackward(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta);
+      addon.batchNormBackward(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta, overwriteDx === true);
     },
 
     relu(size, y, dy, dx): void {

@@ -3,14 +3,15 @@
  *   xhat = (x - mean) * invStd,  z = gamma * xhat + beta,  y = relu ? max(0, z) : z,  over each row of x [c][s].
  * With dz = dy * [z > 0] (or dy), the batch statistics differentiated too (Ioffe & Szegedy 2015, §3):
  *   dbeta = sum dz,  dgamma = sum dz * xhat,  dx += gamma * invStd / s * (s * dz - dbeta - xhat * dgamma).
- * dgamma, dbeta overwritten; dx ACCUMULATES. The ReLU mask is recomputed from x (y need not be kept).
+ * dgamma, dbeta overwritten; dx ACCUMULATES (or is overwritten with overwriteDx). The ReLU mask is recomputed
+ * from x (y need not be kept).
  */
 import type { F32 } from '../backend.js';
 import { expectDims, expectLength } from '../validate.js';
 
 export function batchNormBackward(
   c: number, s: number, x: F32, mean: F32, invStd: F32, gamma: F32, beta: F32, relu: boolean,
-  dy: F32, dx: F32, dgamma: F32, dbeta: F32,
+  dy: F32, dx: F32, dgamma: F32, dbeta: F32, overwriteDx = false,
 ): void {
   const op = 'batchNorm backward';
   expectDims(op, { c, s });
@@ -36,7 +37,7 @@ export function batchNormBackward(
     const k = (gamma[ch] * is) / s;
     for (let i = 0; i < s; i++) {
       const xhat = (x[base + i] - mu) * is;
-      dx[base + i] += k * (s * dz[i] - sumDz - xhat * sumDzXhat);
+      dx[base + i] = (overwriteDx ? 0 : dx[base + i]) + k * (s * dz[i] - sumDz - xhat * sumDzXhat);
     }
   }
 }

@@ -17,7 +17,7 @@ export interface BackwardExports {
     pad: number, ho: number, wo: number, x: number, weight: number, dy: number, dx: number, dw: number, db: number,
     col: number, chunk: number, scratch: number): void;
   dn_batch_norm_backward(c: number, s: number, x: number, mean: number, invStd: number, gamma: number, beta: number,
-    relu: number, dy: number, dx: number, dgamma: number, dbeta: number): void;
+    relu: number, dy: number, dx: number, dgamma: number, dbeta: number, overwrite: number): void;
   dn_relu_backward(size: number, y: number, dy: number, dx: number): void;
   dn_max_pool_backward(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number,
     wo: number, x: number, dy: number, dx: number): void;
@@ -72,7 +72,7 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       if (db !== null) mem.get(pdb, db);
     },
 
-    batchNorm(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta): void {
+    batchNorm(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta, overwriteDx): void {
       const op = 'batchNorm backward';
       expectDims(op, { c, s });
       for (const [name, arr] of [['x', x], ['dy', dy], ['dx', dx]] as const) expectLength(op, name, arr, { c, s });
@@ -81,14 +81,14 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       mem.reserve(3 * c * s + 6 * c, 12);
       const px = mem.put(x);
       const pdy = mem.put(dy);
-      const pdx = mem.put(dx); // accumulated into
+      const pdx = overwriteDx === true ? mem.take(c * s) : mem.put(dx); // accumulated into unless overwritten
       const pm = mem.put(mean);
       const pi = mem.put(invStd);
       const pg = mem.put(gamma);
       const pb = mem.put(beta);
       const pdg = mem.take(c);
       const pdb = mem.take(c);
-      k.dn_batch_norm_backward(c, s, px, pm, pi, pg, pb, relu ? 1 : 0, pdy, pdx, pdg, pdb);
+      k.dn_batch_norm_backward(c, s, px, pm, pi, pg, pb, relu ? 1 : 0, pdy, pdx, pdg, pdb, overwriteDx === true ? 1 : 0);
       mem.get(pdx, dx);
       mem.get(pdg, dgamma);
       mem.get(pdb, dbeta);
