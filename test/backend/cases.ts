@@ -3,6 +3,7 @@
  * which runs one call on both backends with identical starting outputs and compares every output.
  */
 import type { Backend } from '../../src/backend/backend.js';
+import type { NativeBackend } from '../../src/backend/native/index.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { assertClose } from '../helpers/check.js';
 
@@ -29,3 +30,32 @@ export function same(be: Backend, outs: Float32Array[], run: (b: Backend, o: Flo
   mine.forEach((m, i) => assertClose(m, want[i], `${label} output ${i}`, atol, rtol));
 }
 
+
+/** One configuration of a fast backend to test in: a label ('' or 'avx2 1 thread(s)') and a runner. */
+export interface BackendConfig {
+  isa: string;
+  threads: number;
+  label: string;
+  /** Runs fn with the backend switched to this configuration, then restores its ISA and thread count. */
+  use(fn: () => void): void;
+}
+
+/** The configurations of `be` worth testing: native in every ISA this CPU runs at 1 and 2 threads, others as is. */
+export function backendConfigs(be: Backend): BackendConfig[] {
+  if (be.name !== 'native') return [{ isa: '', threads: 0, label: '', use: (fn) => fn() }];
+  const nb = be as NativeBackend;
+  return nb.isas.flatMap((isa) => [1, 2].map((threads) => ({
+    isa, threads, label: `${isa} ${threads} thread(s)`,
+    use(fn: () => void): void {
+      const [isa0, t0] = [nb.isa, nb.threads];
+      try {
+        nb.setIsa(isa);
+        nb.setThreads(threads);
+        fn();
+      } finally {
+        nb.setIsa(isa0);
+        nb.setThreads(t0);
+      }
+    },
+  })));
+}

@@ -10,11 +10,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { convGeometry, type Backend, type ConvGeometry, type ConvPre } from '../../src/backend/backend.js';
-import type { NativeBackend } from '../../src/backend/native/index.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { availableBackends } from '../../src/backend/select.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
+import { backendConfigs } from './cases.js';
 import { randArray } from './fixture.js';
 
 const fast = (await availableBackends()).filter((b) => b.name !== 'reference' && b.backward);
@@ -92,28 +92,11 @@ test('reference conv2d with pre = conv2d of scaleShift(x), padding zero after th
 test(`conv2d with pre on ${fast.map((b) => b.name).join(', ') || 'no fast backend'}`, () => {});
 
 for (const be of fast) {
-  const nb = be.name === 'native' ? (be as NativeBackend) : null;
-  const configs: [string, number][] = nb ? nb.isas.flatMap((isa) => [[isa, 1], [isa, 2]] as [string, number][]) : [['', 0]];
-  for (const [isa, threads] of configs) {
+  for (const cfg of backendConfigs(be)) {
     for (const [what, g] of CASES) {
       for (const relu of [true, false]) {
-        const label = `${be.name}${isa ? ` ${isa} ${threads} thread(s)` : ''} conv2d pre ${what} relu=${relu}`;
-        test(label, () => {
-          const isa0 = nb?.isa;
-          const t0 = nb?.threads;
-          try {
-            if (nb) {
-              nb.setIsa(isa as NativeBackend['isa']);
-              nb.setThreads(threads);
-            }
-            check(be, g, relu, label);
-          } finally {
-            if (nb) {
-              nb.setIsa(isa0!);
-              nb.setThreads(t0!);
-            }
-          }
-        });
+        const label = `${be.name}${cfg.label ? ` ${cfg.label}` : ''} conv2d pre ${what} relu=${relu}`;
+        test(label, () => cfg.use(() => check(be, g, relu, label)));
       }
     }
   }

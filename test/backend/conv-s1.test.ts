@@ -9,11 +9,11 @@
  */
 import { test } from 'node:test';
 import { convGeometry, type Backend, type ConvGeometry, type ConvPre } from '../../src/backend/backend.js';
-import type { NativeBackend } from '../../src/backend/native/index.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { availableBackends } from '../../src/backend/select.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
+import { backendConfigs } from './cases.js';
 import { randArray } from './fixture.js';
 
 const fast = (await availableBackends()).filter((b) => b.name !== 'reference' && b.backward);
@@ -69,29 +69,16 @@ const want = new Map<string, Float32Array[]>();
 test(`conv_s1 geometries on ${fast.map((b) => b.name).join(', ') || 'no fast backend'}`, () => {});
 
 for (const be of fast) {
-  const nb = be.name === 'native' ? (be as NativeBackend) : null;
-  const configs: [string, number][] = nb ? nb.isas.flatMap((isa) => [[isa, 1], [isa, 2]] as [string, number][]) : [['', 0]];
   for (const [what, g, dx] of CASES) {
     test(`${be.name} conv2d ${what}`, () => {
       const d = inputs(g);
       let expected = want.get(what);
       if (!expected) want.set(what, (expected = run(ref, g, d, dx)));
-      const isa0 = nb?.isa;
-      const t0 = nb?.threads;
-      try {
-        for (const [isa, threads] of configs) {
-          if (nb) {
-            nb.setIsa(isa as NativeBackend['isa']);
-            nb.setThreads(threads);
-          }
+      for (const cfg of backendConfigs(be)) {
+        cfg.use(() => {
           const mine = run(be, g, d, dx);
-          mine.forEach((m, i) => assertClose(m, expected[i], `${be.name} ${isa} ${threads}t ${what} ${NAMES[i]}`, 1e-4, 1e-4));
-        }
-      } finally {
-        if (nb) {
-          nb.setIsa(isa0!);
-          nb.setThreads(t0!);
-        }
+          mine.forEach((m, i) => assertClose(m, expected[i], `${be.name} ${cfg.label} ${what} ${NAMES[i]}`, 1e-4, 1e-4));
+        });
       }
     });
   }

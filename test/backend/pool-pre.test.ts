@@ -11,11 +11,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { poolGeometry, type Backend, type ConvPre, type PoolGeometry } from '../../src/backend/backend.js';
-import type { NativeBackend } from '../../src/backend/native/index.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { availableBackends } from '../../src/backend/select.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
+import { backendConfigs } from './cases.js';
 import { randArray } from './fixture.js';
 
 const fast = (await availableBackends()).filter((b) => b.name !== 'reference');
@@ -107,26 +107,9 @@ test('reference pooling with pre = pooling of scaleShift(x); padding follows the
 test(`pooling with pre on ${fast.map((b) => b.name).join(', ') || 'no fast backend'}`, () => {});
 
 for (const be of fast) {
-  const nb = be.name === 'native' ? (be as NativeBackend) : null;
-  const configs: [string, number][] = nb ? nb.isas.flatMap((isa) => [[isa, 1], [isa, 2]] as [string, number][]) : [['', 0]];
-  for (const [isa, threads] of configs) {
-    const label = `${be.name}${isa ? ` ${isa} ${threads} thread(s)` : ''}`;
-    test(`${label} max and average pooling, with and without pre, vs the reference`, () => {
-      const isa0 = nb?.isa;
-      const t0 = nb?.threads;
-      try {
-        if (nb) {
-          nb.setIsa(isa as NativeBackend['isa']);
-          nb.setThreads(threads);
-        }
-        checkAll(be, label);
-      } finally {
-        if (nb) {
-          nb.setIsa(isa0!);
-          nb.setThreads(t0!);
-        }
-      }
-    });
+  for (const cfg of backendConfigs(be)) {
+    const label = `${be.name}${cfg.label ? ` ${cfg.label}` : ''}`;
+    test(`${label} max and average pooling, with and without pre, vs the reference`, () => cfg.use(() => checkAll(be, label)));
   }
   test(`${be.name} pooling pre with wrong lengths throws the reference's message`, () => {
     const g = poolGeometry(4, 1, 6, 6, 2, 2, 0);
