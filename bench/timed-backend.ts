@@ -13,68 +13,31 @@ function convKind(g: ConvGeometry): string {
 
 /** A Backend that forwards every op to `be` and adds its wall time to `times` under a category. */
 export function timed(be: Backend, times: Times): Backend {
-  const add = (cat: string, t0: number): void => {
-    times.set(cat, (times.get(cat) ?? 0) + performance.now() - t0);
-  };
   const bw = be.backward;
   if (!bw) throw new Error(`${be.name} has no backward ops`);
-  const backward: BackwardOps = {
-    conv2d(g, x, w, dy, dx, dw, db, pre, overwriteDx) {
-      const t0 = performance.now();
-      bw.conv2d(g, x, w, dy, dx, dw, db, pre, overwriteDx);
-      add(`${convKind(g)} bwd`, t0);
-    },
-    batchNorm(...a) {
-      const t0 = performance.now();
-      bw.batchNorm(...a);
-      add('BN bwd', t0);
-    },
-    relu(...a) {
-      const t0 = performance.now();
-      bw.relu(...a);
-      add('rest', t0);
-    },
-    maxPool2d(...a) {
-      const t0 = performance.now();
-      bw.maxPool2d(...a);
-      add('pools', t0);
-    },
-    avgPool2d(...a) {
-      const t0 = performance.now();
-      bw.avgPool2d(...a);
-      add('pools', t0);
-    },
-    globalAvgPool(...a) {
-      const t0 = performance.now();
-      bw.globalAvgPool(...a);
-      add('pools', t0);
-    },
-    linear(...a) {
-      const t0 = performance.now();
-      bw.linear(...a);
-      add('rest', t0);
-    },
-    softmaxCrossEntropy(...a) {
-      const t0 = performance.now();
-      const loss = bw.softmaxCrossEntropy(...a);
-      add('rest', t0);
-      return loss;
-    },
-  };
-  const wrap = <A extends unknown[]>(cat: string, f: (...a: A) => void) => (...a: A): void => {
+  /** f, timed under `cat` (or the category it names for the call's first argument) */
+  const wrap = <A extends unknown[], R>(cat: string | ((first: A[0]) => string), f: (...a: A) => R) => (...a: A): R => {
     const t0 = performance.now();
-    f(...a);
-    add(cat, t0);
+    const r = f(...a);
+    const c = typeof cat === 'string' ? cat : cat(a[0]);
+    times.set(c, (times.get(c) ?? 0) + performance.now() - t0);
+    return r;
+  };
+  const backward: BackwardOps = {
+    conv2d: wrap((g: ConvGeometry) => `${convKind(g)} bwd`, bw.conv2d.bind(bw)),
+    batchNorm: wrap('BN bwd', bw.batchNorm.bind(bw)),
+    relu: wrap('rest', bw.relu.bind(bw)),
+    maxPool2d: wrap('pools', bw.maxPool2d.bind(bw)),
+    avgPool2d: wrap('pools', bw.avgPool2d.bind(bw)),
+    globalAvgPool: wrap('pools', bw.globalAvgPool.bind(bw)),
+    linear: wrap('rest', bw.linear.bind(bw)),
+    softmaxCrossEntropy: wrap('rest', bw.softmaxCrossEntropy.bind(bw)),
   };
   return {
     name: be.name,
     threads: be.threads,
     gemm: wrap('rest', be.gemm.bind(be)),
-    conv2d(g, x, w, bias, y, pre) {
-      const t0 = performance.now();
-      be.conv2d(g, x, w, bias, y, pre);
-      add(`${convKind(g)} fwd`, t0);
-    },
+    conv2d: wrap((g: ConvGeometry) => `${convKind(g)} fwd`, be.conv2d.bind(be)),
     scaleShift: wrap('BN fwd (apply/recompute)', be.scaleShift.bind(be)),
     channelStats: wrap('BN fwd (stats)', be.channelStats.bind(be)),
     relu: wrap('rest', be.relu.bind(be)),
