@@ -1,7 +1,7 @@
 /*
  * conv2d.c: forward convolution as one GEMM, y[cout][n*ho*wo] = w[cout][cin*kh*kw] . im2col(x).
  * A 1x1 stride-1 unpadded convolution reads the CNHW input directly as B (no im2col: DESIGN.md, "Memory
- * layout"); any other kernel packs im2col panels straight from x inside the GEMM (gemm.c, im2col_row), so
+ * layout"); any other kernel packs im2col panels straight from x inside the GEMM (gemm.c, through im2col.c), so
  * no im2col buffer exists. Stride-1 kxk convs with few output channels go to conv_s1.c instead (dispatch.c).
  * Not here: groups, dilation, backward (conv2d_dx.c, conv2d_dw.c).
  */

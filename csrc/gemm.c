@@ -5,7 +5,7 @@
  * Transposes and the implicit im2col of a convolution input live only in the packing routines, so
  * backward passes reuse the same kernel. Not threaded: callers split columns (or rows).
  */
-#include "kernels.h"
+#include "copy.h"
 
 /* Register tile. AVX-512: 8 x 48 = 24 zmm accumulators + 3 B vectors, A broadcast from memory. */
 #ifndef DN_MR
@@ -162,141 +162,6 @@ static void pack_a(const struct dn_gemm *g, size_t i0, size_t mc, size_t p0, siz
   }
 }
 
-/*
- * Short copies and fills in whole vectors, never libc calls (wasm has no libc). They may write up to VL-1
- * floats past d + n (the caller's buffer has the slack, and later writes go left to right over it); the
- * copy reads past src + n only while that stays below src_end.
- */
-INLINE void copy_over(float *RESTRICT d, const float *RESTRICT src, size_t n, const float *src_end) {
-  size_t i = 0;
-  if (src + round_up(n, VL) <= src_end) {
-    for (; i < n; i += VL) store_u(d + i, load_u(src + i));
-  } else {
-    for (; i + VL <= n; i += VL) store_u(d + i, load_u(src + i));
-    for (; i < n; i++) d[i] = src[i];
-  }
-}
-
-/* copy_over through an input transform: d = x * a + b (max 0 if relu) */
-INLINE void copy_over_pre(float *RESTRICT d, const float *RESTRICT src, size_t n, const float *src_end, float a,
-                          float b, int relu) {
-  size_t i = 0;
-  vf va = splat(a), vb = splat(b);
-  if (src + round_up(n, VL) <= src_end) {
-    for (; i < n; i += VL) {
-      vf v = load_u(src + i) * va + vb;
-      store_u(d + i, relu ? relu_v(v) : v);
-    }
-  } else {
-    for (; i + VL <= n; i += VL) {
-      vf v = load_u(src + i) * va + vb;
-      store_u(d + i, relu ? relu_v(v) : v);
-    }
-    for (; i < n; i++) {
-      float t = src[i] * a + b;
-      d[i] = relu && !(t > 0.0f) ? 0.0f : t;
-    }
-  }
-}
-
-INLINE void zero_over(float *d, size_t n) {
-  for (size_t i = 0; i < n; i += VL) store_u(d + i, (vf){0});
-}
-
-/*
- * Columns [j0, j0+nc) of row `row` of the im2col matrix (also used by conv2d_dw.c), into a contiguous buffer d (nc + VL floats):
- * op(B)[ci*kh*kw + i*kw + j][(b*ho + oh)*wo + ow] = x[ci][b][oh*s - pad + i][ow*s - pad + j], zero outside
- * the image. Works one output row (b, oh) at a time: zeros, a contiguous (stride 1) copy, zeros.
- */
-void K(im2col_row)(const struct dn_conv *cv, const float *x, size_t row, size_t j0, size_t nc, float *RESTRICT d) {
-  size_t khw = cv->kh * cv->kw, ci = row / khw, r = row % khw, ki = r / cv->kw, kj = r % cv->kw;
-  size_t s = cv->stride, hw = cv->h * cv->w, ohw = cv->ho * cv->wo;
-  const float *xc = x + ci * cv->n * hw, *x_end = x + cv->cin * cv->n * hw;
-  size_t b = j0 / ohw, rem = j0 % ohw, oh = rem / cv->wo, ow = rem % cv->wo;
-  /* valid ow range for this kj: 0 <= ow*s - pad + kj < w */
-  ptrdiff_t pad = (ptrdiff_t)cv->pad, off = (ptrdiff_t)kj - pad;
-  size_t ow_lo = off >= 0 ? 0 : (size_t)((-off + (ptrdiff_t)s - 1) / (ptrdiff_t)s);
-  ptrdiff_t last = (ptrdiff_t)cv->w - 1 - off; /* ow*s <= last */
-  size_t ow_hi = last < 0 ? 0 : min_sz(cv->wo, (size_t)last / s + 1);
-  if (ow_lo > ow_hi) ow_lo = ow_hi;
-  for (size_t q = 0; q < nc;) {
-    size_t seg = min_sz(cv->wo - ow, nc - q);
-    ptrdiff_t ih = (ptrdiff_t)(oh * s) - pad + (ptrdiff_t)ki;
-    float *dq = d + q;
-    if (ih < 0 || ih >= (ptrdiff_t)cv->h) {
-      zero_over(dq, seg);
-    } else {
-      const float *src = xc + b * hw + (size_t)ih * cv->w;
-      size_t lo = min_sz(max_sz(ow_lo, ow), ow + seg) - ow, hi = max_sz(min_sz(ow_hi, ow + seg), ow + lo) - ow;
-      zero_over(dq, lo); /* zeros, copy, zeros: each may spill right, and the next overwrites the spill */
-      if (cv->pre_scale) { /* the input transform on the copied pixels only: padding stays zero */
-        if (s == 1)
-          copy_over_pre(dq + lo, src + (ptrdiff_t)(ow + lo) + off, hi - lo, x_end, cv->pre_scale[ci],
-                        cv->pre_shift[ci], cv->pre_relu);
-        else
-          for (size_t u = lo; u < hi; u++) dq[u] = pre_apply(cv, ci, src[(ptrdiff_t)((ow + u) * s) + off]);
-      } else if (s == 1)
-        copy_over(dq + lo, src + (ptrdiff_t)(ow + lo) + off, hi - lo, x_end);
-      else
-        for (size_t u = lo; u < hi; u++) dq[u] = src[(ptrdiff_t)((ow + u) * s) + off];
-      zero_over(dq + hi, seg - hi);
-    }
-    q += seg;
-    ow += seg;
-    if (ow == cv->wo) {
-      ow = 0;
-      if (++oh == cv->ho) oh = 0, b++;
-    }
-  }
-}
-
-/*
- * Small maps (wo < TAB_WO, i.e. 7x7 and below): im2col by an offset table. tab[t][q] is the offset, inside one channel plane
- * of x [n][h][w], of the input pixel under kernel tap t = i*kw + j for output column j0 + q, or -1 in the
- * padding. Built once per column block; each im2col row is then one gather (vectorised by the compiler),
- * where the segment walk above would pay its per-output-row overhead every 7 or 14 floats.
- */
-static void im2col_table(const struct dn_conv *cv, size_t j0, size_t nc, int *RESTRICT tab) {
-  size_t hw = cv->h * cv->w, ohw = cv->ho * cv->wo;
-  for (size_t t = 0; t < cv->kh * cv->kw; t++) {
-    ptrdiff_t ki = (ptrdiff_t)(t / cv->kw), kj = (ptrdiff_t)(t % cv->kw), pad = (ptrdiff_t)cv->pad;
-    size_t b = j0 / ohw, oh = j0 % ohw / cv->wo, ow = j0 % cv->wo;
-    for (size_t q = 0; q < nc; q++) {
-      ptrdiff_t ih = (ptrdiff_t)(oh * cv->stride) - pad + ki, iw = (ptrdiff_t)(ow * cv->stride) - pad + kj;
-      int inside = ih >= 0 && ih < (ptrdiff_t)cv->h && iw >= 0 && iw < (ptrdiff_t)cv->w;
-      tab[t * nc + q] = inside ? (int)(b * hw + (size_t)ih * cv->w + (size_t)iw) : -1;
-      if (++ow == cv->wo) {
-        ow = 0;
-        if (++oh == cv->ho) oh = 0, b++;
-      }
-    }
-  }
-}
-
-INLINE void im2col_gather(const struct dn_conv *cv, const float *x, size_t row, const int *RESTRICT tab, size_t nc,
-                          float *RESTRICT d) {
-  size_t khw = cv->kh * cv->kw;
-  const float *xc = x + row / khw * cv->n * cv->h * cv->w;
-  const int *tr = tab + row % khw * nc;
-  static const float zero = 0.0f;
-  if (cv->pre_scale) { /* transformed pixels, zero padding */
-    size_t ci = row / khw;
-    float a = cv->pre_scale[ci], b = cv->pre_shift[ci];
-    int relu = cv->pre_relu;
-    for (size_t q = 0; q < nc; q++) {
-      int o = tr[q];
-      float t = *(o >= 0 ? xc + o : &zero) * a + b;
-      t = relu && !(t > 0.0f) ? 0.0f : t;
-      d[q] = o >= 0 ? t : 0.0f;
-    }
-    return;
-  }
-  for (size_t q = 0; q < nc; q++) {
-    int o = tr[q];
-    d[q] = *(o >= 0 ? xc + o : &zero); /* branch-free: a select of the address, then one load */
-  }
-}
-
 /* Row p of the packed block from a contiguous source row: NR-wide pieces to their panels, zero padding. */
 INLINE void scatter_row(const float *RESTRICT src, float *RESTRICT d, size_t nc, size_t kc) {
   size_t full = nc / NR * NR, rest = nc - full;
@@ -390,7 +255,7 @@ static void pack_b(const struct dn_gemm *g, size_t p0, size_t kc, size_t j0, siz
                    float *RESTRICT row_buf, const int *tab) {
   if (tab) {
     for (size_t p = 0; p < kc; p++) {
-      im2col_gather(g->im2col, g->b, p0 + p, tab, nc, row_buf);
+      K(im2col_gather)(g->im2col, g->b, p0 + p, tab, nc, row_buf);
       scatter_row(row_buf, dst + p * NR, nc, kc);
     }
   } else if (g->im2col) {
@@ -507,7 +372,7 @@ void K(gemm_part)(const struct dn_gemm *g, size_t n0, size_t n1, float *scratch)
   size_t nkb = (k + KC - 1) / KC, kb = round_up((k + nkb - 1) / nkb, 4); /* equal k blocks */
   for (size_t jc = n0; jc < n1; jc += NC) {
     size_t nc = min_sz(NC, n1 - jc);
-    if (tab) im2col_table(cv, jc, nc, tab);
+    if (tab) K(im2col_table)(cv, jc, nc, tab);
     for (size_t pc = 0; pc < k; pc += kb) {
       size_t kc = min_sz(kb, k - pc);
       /* B [k][n] in cache: its full panels are packed by the first row panel's kernels (ukf), whose FMAs hide

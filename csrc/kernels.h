@@ -183,6 +183,10 @@ void K(global_avg_pool)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, con
 void K(softmax)(size_t r0, size_t r1, size_t k, const float *x, float *y);
 /* one row of the implicit im2col matrix, columns [j0, j0+nc), into d (nc + VL floats: may write VL-1 past) */
 void K(im2col_row)(const struct dn_conv *cv, const float *x, size_t row, size_t j0, size_t nc, float *d);
+/* small maps: tab[t][q] = offset in a channel plane of the pixel under tap t for column j0 + q, or -1 (padding);
+ * then row `row` of the im2col matrix for those nc columns is a gather through it (im2col.c) */
+void K(im2col_table)(const struct dn_conv *cv, size_t j0, size_t nc, int *tab);
+void K(im2col_gather)(const struct dn_conv *cv, const float *x, size_t row, const int *tab, size_t nc, float *d);
 size_t K(bwd_scratch_floats)(void);
 void K(conv2d_dx_part)(const struct dn_conv *g, const float *w, const float *dy, float *dx, size_t r0, size_t r1,
                        size_t n0, size_t n1, int overwrite, float *scratch);

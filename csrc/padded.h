@@ -7,7 +7,7 @@
  */
 #ifndef DN_PADDED_H
 #define DN_PADDED_H
-#include "kernels.h"
+#include "copy.h"
 
 INLINE size_t flat_wp(const struct dn_conv *g) { return g->w + g->pad; }
 /* valid-or-garbage outputs of one image: q in [0, ho*wp) */
@@ -23,28 +23,12 @@ INLINE void flat_fill(const struct dn_conv *g, size_t ci, const float *RESTRICT 
                       size_t plane) {
   size_t wp = flat_wp(g), p = g->pad, top = p + p * wp, i = 0;
   for (; i < top; i++) dst[i] = 0.0f;
-  if (g->pre_scale) {
-    float a = g->pre_scale[ci], b = g->pre_shift[ci];
-    vf va = splat(a), vb = splat(b);
-    int relu = g->pre_relu;
-    for (size_t r = 0; r < g->h; r++, src += g->w) {
-      size_t c = 0;
-      for (; c + VL <= g->w; c += VL) {
-        vf v = load_u(src + c) * va + vb;
-        store_u(dst + i + c, relu ? relu_v(v) : v);
-      }
-      for (; c < g->w; c++) dst[i + c] = pre_apply(g, ci, src[c]);
-      for (; c < wp; c++) dst[i + c] = 0.0f;
-      i += wp;
-    }
-  } else {
-    for (size_t r = 0; r < g->h; r++, src += g->w) {
-      size_t c = 0;
-      for (; c + VL <= g->w; c += VL) store_u(dst + i + c, load_u(src + c));
-      for (; c < g->w; c++) dst[i + c] = src[c];
-      for (; c < wp; c++) dst[i + c] = 0.0f;
-      i += wp;
-    }
+  for (size_t r = 0; r < g->h; r++, src += g->w, i += wp) { /* src end src + w: exactly w floats each */
+    if (g->pre_scale)
+      copy_over_pre(dst + i, src, g->w, src + g->w, g->pre_scale[ci], g->pre_shift[ci], g->pre_relu);
+    else
+      copy_over(dst + i, src, g->w, src + g->w);
+    for (size_t c = g->w; c < wp; c++) dst[i + c] = 0.0f;
   }
   for (; i < plane; i++) dst[i] = 0.0f;
 }
@@ -55,7 +39,6 @@ INLINE void flat_fill_window(const struct dn_conv *g, size_t ci, const float *RE
                              size_t lo, size_t len) {
   size_t wp = flat_wp(g), top = g->pad + g->pad * wp, hi = lo + len, p = lo;
   float a = g->pre_scale ? g->pre_scale[ci] : 1.0f, b = g->pre_scale ? g->pre_shift[ci] : 0.0f;
-  vf va = splat(a), vb = splat(b);
   int pre = g->pre_scale != 0, relu = pre && g->pre_relu;
   size_t r = p < top ? 0 : (p - top) / wp, base = top + r * wp; /* the data row at or after p, its start */
   while (p < hi) {
@@ -70,21 +53,11 @@ INLINE void flat_fill_window(const struct dn_conv *g, size_t ci, const float *RE
       r++, base += wp;
     } else {
       const float *s = src + r * g->w + (p - base);
-      size_t i = 0;
       n = min_sz(base + g->w, hi) - p;
-      if (pre) {
-        for (; i + VL <= n; i += VL) {
-          vf v = load_u(s + i) * va + vb;
-          store_u(d + i, relu ? relu_v(v) : v);
-        }
-        for (; i < n; i++) {
-          float t = s[i] * a + b;
-          d[i] = relu && !(t > 0.0f) ? 0.0f : t;
-        }
-      } else {
-        for (; i + VL <= n; i += VL) store_u(d + i, load_u(s + i));
-        for (; i < n; i++) d[i] = s[i];
-      }
+      if (pre) /* src end s + n: exactly n floats read and written */
+        copy_over_pre(d, s, n, s + n, a, b, relu);
+      else
+        copy_over(d, s, n, s + n);
     }
     p += n;
   }
