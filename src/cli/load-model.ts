@@ -1,0 +1,101 @@
+/**
+ * The model a using command (predict, embed, gradcam, export, eval, infer) runs, from `--weights FILE` or
+ * `--pretrained NAME`, with the preprocessing and class names that go with it:
+ * - a densenet-ts checkpoint carries its config, preprocessing and class names (model flags, if given, must agree);
+ * - plain weights (torchvision .pth, safetensors) need --arch/--config; the ImageNet preset is assumed for a
+ *   3-channel ImageNet-stem model, the class names are ImageNet's for 1000 classes;
+ * - `--pretrained NAME` is torchvision's published file (hub/pretrained.ts), with torchvision's preset.
+ * Loading is strict: a file that does not fit the architecture is one error naming the file.
+ */
+import { readWeightsFile } from '../io/weights-file.js';
+import { CHECKPOINT_FORMAT, type Preprocessing } from '../train/checkpoint.js';
+import type { ImageClassifier } from '../models/classifier.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fetchPretrained, pretrainedEntry } from '../hub/pretrained.js';
+import { IMAGENET_PRESET, specFromCheckpoint, type PreprocessSpec, type ResizeRule } from '../vision/preprocess-spec.js';
+import { imagenetClasses } from '../vision/imagenet-classes.js';
+import { buildModel, describeConfigDifference, modelFromFlags } from './build-model.js';
+import type { ModelFlags } from './model-options.js';
+
+export interface WeightsFlags extends ModelFlags {
+  weights?: string;
+  pretrained?: string;
+}
+
+export interface LoadedModel {
+  model: ImageClassifier;
+  arch: string | null;
+  preprocessing: PreprocessSpec;
+  /** one name per class (`class <i>` when the file names none) */
+  classNames: string[];
+  /** the file the weights came from */
+  source: string;
+}
+
+const hasModelFlags = (f: ModelFlags): boolean => f.arch !== undefined || f.config !== undefined || f.blockConfig !== undefined;
+
+/** Reads the weights `flags` name and builds the model they fit, in eval mode. */
+export async function loadModelForUse(flags: WeightsFlags, command: string): Promise<LoadedModel> {
+  if ((flags.weights === undefined) === (flags.pretrained === undefined)) {
+    throw new Error(`${command}: give either --weights FILE or --pretrained NAME`);
+  }
+  if (flags.pretrained !== undefined) {
+    const entry = pretrainedEntry(flags.pretrained);
+    if (hasModelFlags(flags) && flags.arch !== entry.arch) throw new Error(`${command}: --pretrained ${flags.pretrained} is ${entry.arch}; drop --arch/--config`);
+    const file = await fetchPretrained(flags.pretrained);
+    const { model } = modelFromFlags({ arch: entry.arch }, { seed: 0, init: false });
+    load(model, (await readWeightsFile(file)).tensors, file, entry.arch);
+    return { model: model.eval(), arch: entry.arch, preprocessing: IMAGENET_PRESET, classNames: imagenetClasses(), source: file };
+  }
+
+  const file = flags.weights!;
+  const { tensors, metadata } = await readWeightsFile(file);
+  const isCheckpoint = metadata.format === CHECKPOINT_FORMAT && metadata.config !== undefined;
+  if (isCheckpoint) {
+    const config = parseJson<Record<string, unknown>>(metadata.config, file, 'config');
+    const built = buildModel(metadata.family || 'densenet', config, 0, false, metadata.arch || null);
+    if (hasModelFlags(flags)) {
+      const asked = modelFromFlags(flags, { seed: 0, init: false, inChannels: built.model.inChannels, numClasses: built.model.numClasses });
+      const diff = describeConfigDifference(asked.model.modelConfig, built.model.modelConfig);
+      if (diff !== null) throw new Error(`${file} is a checkpoint for another architecture (${diff})`);
+    }
+    load(built.model, tensors, file, built.arch ?? built.model.family);
+    const pre = parseJson<(Preprocessing & { resize?: ResizeRule }) | null>(metadata.preprocessing ?? 'null', file, 'preprocessing');
+    if (pre === null) throw new Error(`${file}: checkpoint has no preprocessing metadata`);
+    const names = parseJson<string[] | null>(metadata.classNames ?? 'null', file, 'classNames') ?? [];
+    return { model: built.model.eval(), arch: built.arch, preprocessing: specFromCheckpoint(pre), classNames: classNames(names, built.model.numClasses), source: file };
+  }
+
+  if (!hasModelFlags(flags)) {
+    throw new Error(`${file}: no model config or preprocessing metadata in the file (plain weights); give --arch (e.g. densenet121) or --config`);
+  }
+  const { model, arch } = modelFromFlags(flags, { seed: 0, init: false });
+  load(model, tensors, file, arch ?? model.family);
+  const [c, h, w] = model.defaultInput;
+  const imagenetLike = c === 3 && model.numClasses === 1000 && model.modelConfig.stem !== 'cifar';
+  const preprocessing: PreprocessSpec = imagenetLike
+    ? IMAGENET_PRESET
+    : { resize: { mode: 'cover' }, inputSize: [c, h, w], mean: c === 3 ? [...IMAGENET_PRESET.mean] : [0.5], std: c === 3 ? [...IMAGENET_PRESET.std] : [0.5] };
+  const names = model.numClasses === 1000 ? imagenetClasses() : [];
+  return { model: model.eval(), arch, preprocessing, classNames: classNames(names, model.numClasses), source: file };
+}
+
+function load(model: ImageClassifier, tensors: Map<string, Tensor>, file: string, what: string): void {
+  try {
+    model.loadStateDict(new Map([...tensors].filter(([k]) => !k.startsWith('optimizer.'))));
+  } catch (e) {
+    throw new Error(`${file} does not fit ${what}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+function classNames(names: string[], n: number): string[] {
+  return names.length === n ? names : Array.from({ length: n }, (_, i) => `class ${i}`);
+}
+
+function parseJson<T>(text: string, file: string, key: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${file}: metadata '${key}' is not valid JSON`);
+  }
+}
