@@ -76,7 +76,7 @@ export function exportOnnx(model: ImageClassifier, o: OnnxExportOptions): OnnxEx
 
   const batch: Dim = o.dynamicBatch ? { dimParam: 'batch' } : { dimValue: 1 };
   const value = (name: string, dims: Dim[]): ValueInfo => ({ name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims } } } });
-  const preprocessing = { ...o.preprocessing, inputSize: [c, h, w] };
+  const preprocessing = resized(o.preprocessing, c, h, w);
   const bytes = encodeModel({
     irVersion: irVersionFor(opset),
     opsetImport: [{ domain: '', version: opset }],
@@ -99,4 +99,17 @@ export function exportOnnx(model: ImageClassifier, o: OnnxExportOptions): OnnxEx
     ],
   });
   return { bytes, opset, nodeCount: g.nodes.length, inputShape: [o.dynamicBatch ? 'batch' : 1, c, h, w] };
+}
+
+/**
+ * The preprocessing for an export at h x w: the input size changes; a short-side resize keeps its ratio to the
+ * crop (torchvision's 256 for 224 becomes 320 for 280), so a server resizes as the model was trained to see.
+ */
+function resized(p: PreprocessSpec, c: number, h: number, w: number): PreprocessSpec {
+  const [, h0, w0] = p.inputSize;
+  if (h === h0 && w === w0) return { ...p, inputSize: [c, h, w] };
+  const resize = p.resize.mode === 'short-side'
+    ? { mode: 'short-side' as const, shortSide: Math.round((p.resize.shortSide * Math.min(h, w)) / Math.min(h0, w0)) }
+    : p.resize;
+  return { ...p, resize, inputSize: [c, h, w] };
 }
