@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
-import { DEFAULT_OPSET, exportOnnx } from '../io/onnx/export.js';
+import { checkOpset, DEFAULT_OPSET, exportOnnx } from '../io/onnx/export.js';
 import { bytes } from './format.js';
 import { loadModelForUse, type WeightsFlags } from './load-model.js';
 
@@ -18,7 +18,8 @@ export interface ExportFlags extends WeightsFlags {
 }
 
 export async function runExport(flags: ExportFlags): Promise<void> {
-  const opset = flags.opset !== undefined ? parseInteger('--opset', flags.opset) : DEFAULT_OPSET;
+  // flags are checked before the (possibly large) weights are read
+  const opset = checkOpset(flags.opset !== undefined ? parseInteger('--opset', flags.opset) : DEFAULT_OPSET);
   const inputSize = flags.inputSize !== undefined ? parseSize(flags.inputSize) : undefined;
   const { model, arch, preprocessing, classNames } = await loadModelForUse(flags, 'export');
   const r = exportOnnx(model, {
