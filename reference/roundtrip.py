@@ -11,8 +11,8 @@
   2. PyTorch -> here: the torchvision model trains a few SGD steps (weights and BN running statistics move, as on
      a PyTorch cluster), is saved with torch.save(state_dict()), read back with `densenet infer --weights FILE.pth
      --config ...`, and the logits compared again.
-torchvision's DenseNet has only the ImageNet stem, 3 input channels, the bottleneck and compression 0.5, so
-other configs are refused with a message. Not a fixture writer: nothing is committed from here.
+torchvision's DenseNet has only the ImageNet stem, 3 input channels, the bottleneck and compression 0.5; other
+configs (CIFAR stem, grayscale, basic layers) use reference/densenet_ref.py's DenseNetRef, which has the same names. Not a fixture writer: nothing is committed from here.
 The safetensors files are read and written by the small parser below (Debian has no python3-safetensors).
 """
 import argparse
@@ -91,7 +91,14 @@ def torchvision_model(config):
     if config.get('compression', 0.5) != 0.5:
         unsupported.append(f"compression {config.get('compression')} (torchvision: 0.5)")
     if unsupported:
-        raise SystemExit('torchvision.models.DenseNet cannot hold this model: ' + '; '.join(unsupported))
+        # the PyTorch twin of the whole family, with the same parameter names (reference/densenet_ref.py)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from densenet_ref import DenseNetRef
+        print('torchvision.models.DenseNet cannot hold this model: ' + '; '.join(unsupported) + '; using DenseNetRef')
+        return DenseNetRef(config['growthRate'], config['blockConfig'], config['initFeatures'],
+                           bn_size=config['bnSize'] if config.get('bottleneck', True) else None,
+                           compression=config['compression'], drop_rate=config['dropRate'], num_classes=config['numClasses'],
+                           in_channels=config['inChannels'], stem=config['stem'])
     return torchvision.models.DenseNet(
         growth_rate=config['growthRate'], block_config=tuple(config['blockConfig']), num_init_features=config['initFeatures'],
         bn_size=config['bnSize'], drop_rate=config['dropRate'], num_classes=config['numClasses'])
@@ -114,7 +121,7 @@ def check(args):
     # 1. here -> PyTorch
     model = torchvision_model(config)
     result = model.load_state_dict(state, strict=True)
-    print(f'torchvision DenseNet load_state_dict(strict=True): {result}')
+    print(f'{type(model).__name__} load_state_dict(strict=True): {result}')
     model.eval()
     x = torch.randn(args.n, c, h, w)
     with torch.no_grad():
@@ -122,7 +129,7 @@ def check(args):
     with tempfile.TemporaryDirectory() as tmp:
         ours = our_logits(x, args.checkpoint, [], tmp)
         d1 = (ours - theirs).abs().max().item()
-        print(f'here -> PyTorch: logits {list(theirs.shape)}, max |ours - torchvision| = {d1:.3e}')
+        print(f'here -> PyTorch: logits {list(theirs.shape)}, max |ours - PyTorch| = {d1:.3e}')
 
         # 2. PyTorch -> here: a few SGD steps in PyTorch move the weights and running statistics
         model.train()
@@ -144,7 +151,7 @@ def check(args):
         d2 = (ours2 - theirs2).abs().max().item()
         moved = (theirs2 - theirs).abs().max().item()
         print(f'PyTorch -> here ({args.steps} SGD steps in PyTorch moved the logits by up to {moved:.3f}; torch.save state_dict, '
-              f'densenet infer --weights .pth --config): max |ours - torchvision| = {d2:.3e}')
+              f'densenet infer --weights .pth --config): max |ours - PyTorch| = {d2:.3e}')
     ok = d1 <= args.tol and d2 <= args.tol
     print('round trip ' + ('OK' if ok else 'FAILED') + f' (tolerance {args.tol})')
     return 0 if ok else 1
