@@ -63,8 +63,9 @@ async function runOnnx(bytes: Uint8Array, x: Tensor): Promise<{ logits: Float32A
   }
 }
 
-/** Exports `model` and checks ONNX Runtime's logits against ours for each batch size. */
-async function checkAgainstOrt(label: string, model: ImageClassifier, h: number, w: number, opset: number, dynamicBatch: boolean, batches: number[]): Promise<void> {
+/** Exports `model` and checks ONNX Runtime's logits against ours for each batch size; returns a line of max abs diffs. */
+async function checkAgainstOrt(label: string, model: ImageClassifier, h: number, w: number, opset: number, dynamicBatch: boolean, batches: number[]): Promise<string> {
+  const seen: string[] = [];
   const r = exportOnnx(model, options(model, h, w, { opset, dynamicBatch }));
   for (const n of batches) {
     const x = randomInput([n, model.inChannels, h, w], 100 + n);
@@ -72,8 +73,10 @@ async function checkAgainstOrt(label: string, model: ImageClassifier, h: number,
     const theirs = await runOnnx(r.bytes, x);
     assert.deepEqual([...theirs.dims], [n, model.numClasses], `${label}: logits shape`);
     assert.deepEqual([...theirs.inputShape], [dynamicBatch ? 'batch' : 1, model.inChannels, h, w], `${label}: input shape`);
-    assertClose(theirs.logits, ours.data, `${label} batch ${n} (onnxruntime vs ${backend.name})`, 1e-4);
+    const rep = assertClose(theirs.logits, ours.data, `${label} batch ${n} (onnxruntime vs ${backend.name})`, 1e-4);
+    seen.push(`batch ${n} ${rep.maxAbs.toExponential(1)}`);
   }
+  return `${label}: max |onnxruntime - ours| ${seen.join(', ')}`;
 }
 
 const smallImagenet = (): DenseNet => {
@@ -88,30 +91,30 @@ const smallCifar = (inChannels = 3, bottleneck = true): DenseNet => {
 };
 
 for (const opset of [13, 17]) {
-  test(`densenet imagenet stem blockConfig [2,3] k=8 3x64x64 opset ${opset}: static batch 1 and dynamic batch 1, 3 match onnxruntime`, async () => {
+  test(`densenet imagenet stem blockConfig [2,3] k=8 3x64x64 opset ${opset}: static batch 1 and dynamic batch 1, 3 match onnxruntime`, async (t) => {
     const m = smallImagenet();
-    await checkAgainstOrt(`imagenet opset ${opset} static`, m, 64, 64, opset, false, [1]);
-    await checkAgainstOrt(`imagenet opset ${opset} dynamic`, m, 64, 64, opset, true, [1, 3]);
+    t.diagnostic(await checkAgainstOrt(`imagenet opset ${opset} static`, m, 64, 64, opset, false, [1]));
+    t.diagnostic(await checkAgainstOrt(`imagenet opset ${opset} dynamic`, m, 64, 64, opset, true, [1, 3]));
   });
 
-  test(`densenet cifar stem blockConfig [2,3] k=8 3x32x32 opset ${opset}: static batch 1 and dynamic batch 1, 3 match onnxruntime`, async () => {
+  test(`densenet cifar stem blockConfig [2,3] k=8 3x32x32 opset ${opset}: static batch 1 and dynamic batch 1, 3 match onnxruntime`, async (t) => {
     const m = smallCifar();
-    await checkAgainstOrt(`cifar opset ${opset} static`, m, 32, 32, opset, false, [1]);
-    await checkAgainstOrt(`cifar opset ${opset} dynamic`, m, 32, 32, opset, true, [1, 3]);
+    t.diagnostic(await checkAgainstOrt(`cifar opset ${opset} static`, m, 32, 32, opset, false, [1]));
+    t.diagnostic(await checkAgainstOrt(`cifar opset ${opset} dynamic`, m, 32, 32, opset, true, [1, 3]));
   });
 }
 
-test('densenet cifar stem, 1 input channel, no bottleneck, 28x20 input, opset 21: matches onnxruntime', async () => {
-  await checkAgainstOrt('cifar 1ch basic opset 21', smallCifar(1, false), 28, 20, 21, true, [2]);
+test('densenet cifar stem, 1 input channel, no bottleneck, 28x20 input, opset 21: matches onnxruntime', async (t) => {
+  t.diagnostic(await checkAgainstOrt('cifar 1ch basic opset 21', smallCifar(1, false), 28, 20, 21, true, [2]));
 });
 
-test('resnet baselines export too: resnet20 (CIFAR pre-act) 3x32x32 and resnet18 (torchvision) 3x64x64 match onnxruntime', async () => {
+test('resnet baselines export too: resnet20 (CIFAR pre-act) 3x32x32 and resnet18 (torchvision) 3x64x64 match onnxruntime', async (t) => {
   const r20 = createResNet('resnet20', { numClasses: 10 }, 5).eval();
   randomiseBatchNorm(r20, 9);
-  await checkAgainstOrt('resnet20', r20, 32, 32, 17, true, [2]);
+  t.diagnostic(await checkAgainstOrt('resnet20', r20, 32, 32, 17, true, [2]));
   const r18 = createResNet('resnet18', { numClasses: 5 }, 6).eval();
   randomiseBatchNorm(r18, 10);
-  await checkAgainstOrt('resnet18', r18, 64, 64, 17, false, [1]);
+  t.diagnostic(await checkAgainstOrt('resnet18', r18, 64, 64, 17, false, [1]));
 });
 
 test('metadata, opset and IR version, producer and the graph layout read back from the file', () => {
@@ -174,7 +177,7 @@ const LARGE = FIXTURES + 'large/';
 const skipLarge = existsSync(LARGE + 'densenet121.pth') && existsSync(LARGE + 'densenet121-io.safetensors')
   ? false : 'test/fixtures/large/densenet121.pth not generated (/usr/bin/python3 reference/make_fixtures.py --large)';
 
-test('densenet121 (torchvision weights from test/fixtures/large): exported file matches our logits and PyTorch logits within 1e-4', { skip: skipLarge }, async () => {
+test('densenet121 (torchvision weights from test/fixtures/large): exported file matches our logits and PyTorch logits within 1e-4', { skip: skipLarge }, async (t) => {
   const model = new DenseNet(variantConfig('densenet121'), 0, { init: false });
   model.loadStateDict((await readWeightsFile(LARGE + 'densenet121.pth')).tensors);
   model.eval();
@@ -182,6 +185,7 @@ test('densenet121 (torchvision weights from test/fixtures/large): exported file 
   const x = io.get('input')!;
   const r = exportOnnx(model, { arch: 'densenet121', classNames: names(1000), preprocessing: IMAGENET_PRESET, producerVersion: 't', dynamicBatch: true });
   const theirs = await runOnnx(r.bytes, x);
-  assertClose(theirs.logits, model.forward(x, backend).data, 'densenet121 onnxruntime vs ours', 1e-4);
-  assertClose(theirs.logits, io.get('logits')!.data, 'densenet121 onnxruntime vs PyTorch', 1e-4);
+  const ours = assertClose(theirs.logits, model.forward(x, backend).data, 'densenet121 onnxruntime vs ours', 1e-4);
+  const torch = assertClose(theirs.logits, io.get('logits')!.data, 'densenet121 onnxruntime vs PyTorch', 1e-4);
+  t.diagnostic(`densenet121 [2,3,224,224]: max |onnxruntime - ours| ${ours.maxAbs.toExponential(1)}, max |onnxruntime - PyTorch| ${torch.maxAbs.toExponential(1)}`);
 });
