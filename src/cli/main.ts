@@ -119,7 +119,7 @@ export function buildProgram(): Command {
       .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161")
       .requiredOption('--out <file.onnx>', 'the ONNX file to write')
       .option('--opset <n>', 'ONNX opset version, 13..21', '17')
-      .option('--dynamic-batch', "a symbolic batch dimension 'batch' (default: batch 1)", false)
+      .option('--dynamic-batch', "a symbolic batch dimension 'batch' (default: batch 1)")
       .option('--input-size <HxW>', "input height and width (default: the model's own)"),
   ).action(async (opts: ExportFlags) => (await import('./export.js')).runExport(opts));
 
