@@ -93,6 +93,7 @@ def torchvision_model(config):
     if unsupported:
         # the PyTorch twin of the whole family, with the same parameter names (reference/densenet_ref.py)
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        sys.dont_write_bytecode = True  # no __pycache__ left in reference/
         from densenet_ref import DenseNetRef
         print('torchvision.models.DenseNet cannot hold this model: ' + '; '.join(unsupported) + '; using DenseNetRef')
         return DenseNetRef(config['growthRate'], config['blockConfig'], config['initFeatures'],
