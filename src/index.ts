@@ -25,6 +25,8 @@ export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { readPth } from './io/pth.js';
 export { readWeightsFile, writeSafetensorsFile } from './io/weights-file.js';
 export { normalizeStateDict } from './io/keys.js';
+export { exportOnnx, type OnnxExport, type OnnxExportOptions } from './io/onnx/export.js';
+export { decodeModel as readOnnxModel } from './io/onnx/schema.js';
 
 export { SGD, type SgdOptions } from './optim/sgd.js';
 export { learningRate, type ScheduleName, type ScheduleOptions } from './optim/schedule.js';

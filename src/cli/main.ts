@@ -8,6 +8,7 @@ import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
 import type { CompareFlags } from './compare.js';
 import type { EvalFlags } from './eval.js';
+import type { ExportFlags } from './export.js';
 import type { SummaryFlags } from './summary.js';
 import type { TrainFlags } from './train.js';
 
@@ -109,6 +110,18 @@ export function buildProgram(): Command {
       .option('--backend <name>', 'native | wasm | reference')
       .option('--json', 'print {"top1", "top5", "loss", "n"} (fractions in 0..1)'),
   ).action(async (opts: EvalFlags) => (await import('./eval.js')).runEval(opts));
+
+  addModelOptions(
+    program
+      .command('export')
+      .description('write the model as an ONNX file (class names and preprocessing in its metadata)')
+      .option('--weights <file>', 'a checkpoint from `densenet train`, or weights with --arch/--config')
+      .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161")
+      .requiredOption('--out <file.onnx>', 'the ONNX file to write')
+      .option('--opset <n>', 'ONNX opset version, 13..21', '17')
+      .option('--dynamic-batch', "a symbolic batch dimension 'batch' (default: batch 1)")
+      .option('--input-size <HxW>', "input height and width (default: the model's own)"),
+  ).action(async (opts: ExportFlags) => (await import('./export.js')).runExport(opts));
 
   return program;
 }
