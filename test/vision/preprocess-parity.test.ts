@@ -25,7 +25,7 @@ const PHOTOS = FIXTURES + 'photos/';
 const fx = readSafetensors(readFileSync(FIXTURES + 'vision/torchvision-preprocess.safetensors'));
 const sums = JSON.parse(fx.metadata.photos) as Record<string, { decoded: string; decodedSize: number[]; preset: string }>;
 const full = JSON.parse(fx.metadata.full) as string[];
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const sha = (b: Uint8Array | Uint8ClampedArray): string => createHash('sha256').update(b).digest('hex');
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
