@@ -8,6 +8,8 @@ import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
 import type { CompareFlags } from './compare.js';
 import type { EvalFlags } from './eval.js';
+import type { EmbedFlags } from './embed.js';
+import type { PredictFlags } from './predict.js';
 import type { SummaryFlags } from './summary.js';
 import type { TrainFlags } from './train.js';
 
@@ -109,6 +111,31 @@ export function buildProgram(): Command {
       .option('--backend <name>', 'native | wasm | reference')
       .option('--json', 'print {"top1", "top5", "loss", "n"} (fractions in 0..1)'),
   ).action(async (opts: EvalFlags) => (await import('./eval.js')).runEval(opts));
+
+  addModelOptions(
+    program
+      .command('predict')
+      .description('top-k classes of images (JPEG/PNG/WebP files or folders, searched recursively)')
+      .argument('<paths...>', 'image files or folders')
+      .option('--weights <file>', 'a checkpoint from `densenet train`, or weights with --arch/--config')
+      .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121, densenet169, densenet201, densenet161")
+      .option('--topk <k>', 'classes shown per image', '5')
+      .option('--batch-size <n>', 'images per forward pass', '8')
+      .option('--json', 'one JSON object per line per image: {"file", "top": [{"index", "label", "prob"}]}')
+      .option('--backend <name>', 'native | wasm | reference'),
+  ).action(async (paths: string[], opts: PredictFlags) => (await import('./predict.js')).runPredict(paths, opts));
+
+  addModelOptions(
+    program
+      .command('embed')
+      .description('pre-logits embeddings [N, C] of images, with the file names, to a safetensors file')
+      .argument('<paths...>', 'image files or folders')
+      .option('--weights <file>', 'a checkpoint from `densenet train`, or weights with --arch/--config')
+      .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121, densenet169, densenet201, densenet161")
+      .requiredOption('--out <file>', 'safetensors file to write `embeddings` to')
+      .option('--batch-size <n>', 'images per forward pass', '8')
+      .option('--backend <name>', 'native | wasm | reference'),
+  ).action(async (paths: string[], opts: EmbedFlags) => (await import('./embed.js')).runEmbed(paths, opts));
 
   return program;
 }

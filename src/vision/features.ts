@@ -47,3 +47,22 @@ export function extractFeatures(model: ImageClassifier, x: Tensor, backend: Back
   features.set('embedding', embedding);
   return { features, embedding, logits };
 }
+
+/** x: [N, C, H, W] -> only the embedding [N, C] and the logits (no other map is copied). */
+export function extractEmbedding(model: ImageClassifier, x: Tensor, backend: Backend): { embedding: Tensor; logits: Tensor } {
+  const wasTraining = model.training;
+  model.eval();
+  let embedding: Tensor | null = null;
+  let logits: Tensor;
+  try {
+    logits = model.forward(x, backend, {
+      tap: (path, f) => {
+        if (POOL_TAPS.has(path)) embedding = new Tensor(cnhwToNchw(f.data, f.n, f.c, 1, 1), [f.n, f.c]);
+      },
+    });
+  } finally {
+    if (wasTraining) model.train();
+  }
+  if (embedding === null) throw new Error(`extractEmbedding: the ${model.family} model reported no pooled features`);
+  return { embedding, logits };
+}

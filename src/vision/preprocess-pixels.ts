@@ -116,3 +116,11 @@ export function resizeAndCrop(img: RawImage, spec: PreprocessSpec): Uint8Array {
 export function preprocessPixels(img: RawImage, spec: PreprocessSpec): PreprocessedImage {
   return finish(resizeAndCrop(img, spec), spec);
 }
+
+/** "resize short side 256 + center crop 224x224" / "resize to cover 32x32 + center crop", for first lines. */
+export function describePreprocessing(spec: PreprocessSpec): string {
+  const [, H, W] = spec.inputSize;
+  return spec.resize.mode === 'short-side'
+    ? `resize short side ${spec.resize.shortSide} + center crop ${H}x${W}`
+    : `resize to cover ${H}x${W} + center crop`;
+}
