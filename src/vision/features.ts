@@ -16,7 +16,7 @@ import { Tensor } from '../tensor/tensor.js';
 /** The tap name of the pooled vector (classifier-base.ts poolName) for each family. */
 const POOL_TAPS = new Set(['features.pool', 'avgpool']);
 
-export interface Features {
+export interface ExtractedFeatures {
   /** NCHW feature maps by module name, and `embedding` [N, C] */
   features: Map<string, Tensor>;
   /** [N, C]: global average pool of the last feature map, the classifier's input */
@@ -26,7 +26,7 @@ export interface Features {
 }
 
 /** x: [N, C, H, W] -> every tapped feature map, the embedding and the logits, from one forward pass. */
-export function extractFeatures(model: ImageClassifier, x: Tensor, backend: Backend): Features {
+export function extractFeatures(model: ImageClassifier, x: Tensor, backend: Backend): ExtractedFeatures {
   const wasTraining = model.training;
   model.eval();
   const features = new Map<string, Tensor>();

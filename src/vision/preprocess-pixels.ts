@@ -6,7 +6,8 @@
  *   bilinear filter (resample.ts), then crop_top = int(round((h - H) / 2)) with Python's round (half to even);
  * - 'cover': scale so the image covers H x W, then centre-crop. At training time image folders do this with
  *   sharp (data/image-folder.ts), and loadImage (preprocess.ts) reuses that decode; here, without sharp, the
- *   same geometry is resampled with Pillow's filter, so the pixels are close to sharp's but not identical.
+ *   geometry (sharp's sizes and centre offsets) is resampled with Pillow's filter: close to sharp's pixels, not
+ *   identical (mean |difference| 0.2-4.5 levels on the committed photos; libvips upsamples differently).
  * Then ToTensor + Normalize in float32 as torch computes them: (fround(v / 255) - mean) / std.
  * Colour: 3-channel models get RGB (alpha dropped), 1-channel models PIL's luma, taken before the resize (as a
  * PIL pipeline that opens images with convert('L') does) in 'short-side' mode and after it in 'cover' mode
@@ -107,7 +108,8 @@ export function resizeAndCrop(img: RawImage, spec: PreprocessSpec): Uint8Array {
   const rw = Math.max(W, Math.round(w * scale));
   const rh = Math.max(H, Math.round(h * scale));
   const resized = resizeBilinearAA(rgb, w, h, 3, rw, rh);
-  const [top, left] = centerCropOffsets(rw, rh, W, H);
+  // sharp's centre gravity (CalculateCrop): (in - out + 1) / 2 in integers, so a half pixel rounds up
+  const [top, left] = [Math.floor((rh - H + 1) / 2), Math.floor((rw - W + 1) / 2)];
   const cropped = crop(resized, rw, 3, top, left, W, H);
   return C === 1 ? rgbToLuma(cropped, W * H) : cropped;
 }
