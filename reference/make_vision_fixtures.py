@@ -16,6 +16,11 @@
 # - a summary of the normalised preset tensor (ToTensor + Normalize(ImageNet)): `norm.<photo>` [3, 4] = per
 #   channel mean, std, min, max.
 # safetensors is written by hand (https://github.com/huggingface/safetensors#format), no safetensors package.
+#
+# Also, end to end (writes nothing): compare `densenet predict --json --topk 1000` output with torchvision's
+# densenet121 + preset on the same files and weights:
+#   npx densenet predict test/fixtures/photos --weights W.pth --arch densenet121 --topk 1000 --json > ours.jsonl
+#   /usr/bin/python3 reference/make_vision_fixtures.py --check-predict ours.jsonl --weights W.pth
 import hashlib
 import json
 import os
@@ -89,5 +94,30 @@ def main():
     print(f'wrote {OUT} ({total} bytes)')
 
 
+def check_predict(jsonl, weights):
+    torch.set_num_threads(1)
+    m = torchvision.models.densenet121()
+    m.load_state_dict(torch.load(weights))
+    m.eval()
+    tf = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(), T.Normalize(MEAN, STD)])
+    worst, same = 0.0, True
+    for line in open(jsonl):
+        o = json.loads(line)
+        with torch.no_grad():
+            p = torch.softmax(m(tf(Image.open(o['file']).convert('RGB'))[None]).double(), 1)[0]
+        ours = torch.zeros(p.numel(), dtype=torch.float64)
+        for t in o['top']:
+            ours[t['index']] = t['prob']
+        d = (ours - p).abs().max().item()
+        top5 = p.topk(5).indices.tolist() == [t['index'] for t in o['top'][:5]]
+        worst, same = max(worst, d), same and top5
+        print(f"{o['file']}: max |prob - torchvision's| {d:.2e}, same top-5: {top5}")
+    print(f'worst {worst:.2e}, same top-5 everywhere: {same}')
+
+
 if __name__ == '__main__':
-    main()
+    import sys
+    if '--check-predict' in sys.argv:
+        check_predict(sys.argv[sys.argv.index('--check-predict') + 1], sys.argv[sys.argv.index('--weights') + 1])
+    else:
+        main()
