@@ -2,8 +2,9 @@
  * Image files -> uint8 pixels with sharp (libvips), for Node: JPEG, PNG, WebP (and what else sharp reads),
  * decoded at full size to RGB (alpha dropped, as PIL's convert('RGB')) or PIL's luma for 1-channel models.
  * No EXIF auto-rotation: torchvision's loader (PIL Image.open + convert) does not rotate either, so a photo
- * stored sideways reaches the model sideways in both. Embedded ICC profiles are converted to sRGB by libvips,
- * which PIL does not do (the committed photos decode to the same bytes as PIL's; test/vision).
+ * stored sideways reaches the model sideways in both. Decoders: PIL and libvips (libjpeg-turbo, libpng, libwebp)
+ * give the same bytes on the committed JPEG, PNG (with an ICC profile) and WebP photos (test/vision); they may
+ * differ where libvips applies colour management PIL skips (CMYK JPEGs, non-sRGB profiles).
  * Not the resize: that is preprocess-pixels.ts (torchvision's) or image-folder.ts's decode (training's).
  */
 import { loadSharp } from '../data/image-folder.js';
