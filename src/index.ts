@@ -36,3 +36,16 @@ export { fit, type TrainConfig, type FitArgs, type FitResult, type StepProgress 
 export { evaluate, type EvalResult } from './train/evaluate.js';
 export { readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointMeta } from './train/checkpoint.js';
 export { curvesSvg, type EpochMetrics } from './train/curves.js';
+
+// vision: photos in, classes and features out (preprocessing identical to torchvision's ImageNet preset)
+export { IMAGENET_PRESET, specFromCheckpoint, type PreprocessSpec, type ResizeRule } from './vision/preprocess-spec.js';
+export { loadImage, loadPixels } from './vision/preprocess.js';
+export { preprocessPixels, resizeAndCrop, describePreprocessing, type PreprocessedImage } from './vision/preprocess-pixels.js';
+export { decodeImage } from './vision/image.js';
+export type { RawImage } from './vision/pixels.js';
+export { resizeBilinearAA } from './vision/resample.js';
+export { imagenetClasses } from './vision/imagenet-classes.js';
+export { extractFeatures, extractEmbedding, type ExtractedFeatures } from './vision/features.js';
+export { softmaxRows, topK, type ClassProb } from './vision/predict.js';
+export { listImageFiles } from './vision/files.js';
+export { imageBatches, type ImageBatch } from './vision/batches.js';

@@ -6,9 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
+import { pretrainedNames } from '../hub/pretrained.js';
 import type { CompareFlags } from './compare.js';
 import type { EvalFlags } from './eval.js';
 import type { ExportFlags } from './export.js';
+import type { EmbedFlags } from './embed.js';
+import type { PredictFlags } from './predict.js';
 import type { SummaryFlags } from './summary.js';
 import type { TrainFlags } from './train.js';
 
@@ -48,6 +51,13 @@ function addTrainOptions(cmd: Command): Command {
       .option('--limit <n>', 'use a seeded sample of at most n training and n validation images (smoke runs)')
       .option('--max-memory <size>', 'largest batch (up to --batch-size) whose planned training memory fits, e.g. 4GB'),
   );
+}
+
+/** Where a using command's model comes from: a file, or torchvision's published weights (loaded by load-model.ts). */
+function addWeightsOptions(cmd: Command): Command {
+  return cmd
+    .option('--weights <file>', 'a checkpoint from `densenet train`, or weights (.pth, .safetensors) with --arch/--config')
+    .option('--pretrained <name>', `torchvision's ImageNet weights: ${pretrainedNames().join(', ')}`);
 }
 
 export function buildProgram(): Command {
@@ -111,17 +121,36 @@ export function buildProgram(): Command {
       .option('--json', 'print {"top1", "top5", "loss", "n"} (fractions in 0..1)'),
   ).action(async (opts: EvalFlags) => (await import('./eval.js')).runEval(opts));
 
-  addModelOptions(
+  addModelOptions(addWeightsOptions(
     program
       .command('export')
       .description('write the model as an ONNX file (class names and preprocessing in its metadata)')
-      .option('--weights <file>', 'a checkpoint from `densenet train`, or weights with --arch/--config')
-      .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161")
       .requiredOption('--out <file.onnx>', 'the ONNX file to write')
       .option('--opset <n>', 'ONNX opset version, 13..21', '17')
       .option('--dynamic-batch', "a symbolic batch dimension 'batch' (default: batch 1)")
       .option('--input-size <HxW>', "input height and width (default: the model's own)"),
-  ).action(async (opts: ExportFlags) => (await import('./export.js')).runExport(opts));
+  )).action(async (opts: ExportFlags) => (await import('./export.js')).runExport(opts));
+
+  addModelOptions(addWeightsOptions(
+    program
+      .command('predict')
+      .description('top-k classes of images (JPEG/PNG/WebP files or folders, searched recursively)')
+      .argument('<paths...>', 'image files or folders')
+      .option('--topk <k>', 'classes shown per image', '5')
+      .option('--batch-size <n>', 'images per forward pass', '8')
+      .option('--json', 'one JSON object per line per image: {"file", "top": [{"index", "label", "prob"}]}')
+      .option('--backend <name>', 'native | wasm | reference'),
+  )).action(async (paths: string[], opts: PredictFlags) => (await import('./predict.js')).runPredict(paths, opts));
+
+  addModelOptions(addWeightsOptions(
+    program
+      .command('embed')
+      .description('pre-logits embeddings [N, C] of images, with the file names, to a safetensors file')
+      .argument('<paths...>', 'image files or folders')
+      .requiredOption('--out <file>', 'safetensors file to write `embeddings` to')
+      .option('--batch-size <n>', 'images per forward pass', '8')
+      .option('--backend <name>', 'native | wasm | reference'),
+  )).action(async (paths: string[], opts: EmbedFlags) => (await import('./embed.js')).runEmbed(paths, opts));
 
   return program;
 }

@@ -31,7 +31,7 @@ export interface ImageFolderOptions {
   warn?: (line: string) => void;
 }
 
-type SharpFactory = (input: string, options?: SharpOptions) => Sharp;
+export type SharpFactory = (input: string, options?: SharpOptions) => Sharp;
 
 export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Promise<ArrayDataset> {
   const C = opts.channels ?? 3;
@@ -123,7 +123,7 @@ function walk(dir: string): string[] {
 }
 
 /** Decodes one file to uint8 RGB HWC of size HxW. */
-async function decode(sharp: SharpFactory, file: string, H: number, W: number, resize: 'cover' | 'stretch' | number): Promise<Uint8Array> {
+export async function decode(sharp: SharpFactory, file: string, H: number, W: number, resize: 'cover' | 'stretch' | number): Promise<Uint8Array> {
   // Always decode to sRGB; grayscale is made from it below with PIL's weights (torchvision's Grayscale).
   let img = sharp(file, { failOn: 'error' }).toColourspace('srgb').removeAlpha();
   if (resize === 'cover' || resize === 'stretch') {
@@ -146,7 +146,7 @@ async function decode(sharp: SharpFactory, file: string, H: number, W: number, r
 }
 
 /** Interleaved RGB HWC -> planar CHW, or to luma L = (19595 R + 38470 G + 7471 B) / 65536 as PIL's convert('L'). */
-function toChw(rgb: Uint8Array, C: number, plane: number, out: Uint8Array): void {
+export function toChw(rgb: Uint8Array, C: number, plane: number, out: Uint8Array): void {
   if (C === 1) {
     for (let p = 0; p < plane; p++) {
       out[p] = (rgb[3 * p] * 19595 + rgb[3 * p + 1] * 38470 + rgb[3 * p + 2] * 7471 + 0x8000) >> 16;
@@ -161,7 +161,7 @@ function toChw(rgb: Uint8Array, C: number, plane: number, out: Uint8Array): void
 let sharpModule: SharpFactory | null = null;
 
 /** sharp is loaded on first use so the IDX and CIFAR readers work where its native binary is unavailable. */
-async function loadSharp(): Promise<SharpFactory> {
+export async function loadSharp(): Promise<SharpFactory> {
   if (sharpModule) return sharpModule;
   try {
     const mod = await import('sharp');

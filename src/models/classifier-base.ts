@@ -72,6 +72,7 @@ export abstract class ConvClassifier extends Module implements ImageClassifier {
     const pooled = ctx.ws.get('pooled', f.n * f.c);
     ctx.backend.globalAvgPool(f.c, f.n, f.h * f.w, f.data, pooled);
     ctx.trace?.({ path: this.poolName, kind: 'GlobalAvgPool', out: [f.n, f.c, 1, 1], macs: 0 });
+    ctx.tap?.(this.poolName, featureMap(nchwToCnhw(pooled, f.n, f.c, 1, 1), f.c, f.n, 1, 1)); // pooled [N][C] as [C][N][1][1]
     this.head.forward(ctx, f.n, pooled, out);
     return f;
   }
