@@ -97,7 +97,7 @@ export function buildFinetuneModel(
 ): BuiltModel & { report: AdaptReport } {
   const built = src.config !== null
     ? buildModel(src.family, { ...src.config, inChannels, numClasses }, seed, true, src.arch)
-    : modelFromFlags({ ...f, inChannels: String(inChannels), numClasses: String(numClasses) }, { seed, init: true });
+    : modelFromFlags({ ...f, ...(src.arch !== null ? { arch: src.arch } : {}), inChannels: String(inChannels), numClasses: String(numClasses) }, { seed, init: true });
   const { state, report } = adaptStateDict(src.state, built.model);
   try {
     built.model.loadStateDict(state);

@@ -3,9 +3,10 @@
  * classes differs, and the first convolution is adapted when the number of input channels differs, following
  * timm's adapt_input_conv (timm/models/_manipulate.py): for 1 channel the filters are summed over the source
  * channels; for C channels the source filters are repeated cyclically, cut to C, and scaled by I/C (I = source
- * channels, 3 for RGB weights, so 3/C as timm), which keeps a pixel value repeated over every channel giving the
- * same response. timm handles only 3-channel sources for C > 1; this does any I. Not a loader: the caller loads
- * the returned state strictly, so anything else that does not fit is still an error naming the keys.
+ * channels, 3 for RGB weights, so 3/C as timm), so that a grey image (one value in every channel) gets the
+ * source filters' response when C is a multiple of I (approximately otherwise). timm handles only 3-channel
+ * sources for C > 1; this does any I. Not a loader: the caller loads the returned state strictly, so anything
+ * else that does not fit is still an error naming the keys.
  */
 import type { Parameter } from '../nn/parameter.js';
 import { Tensor } from '../tensor/tensor.js';
