@@ -156,6 +156,9 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   // architecture from the source, with the data's channels and classes (head replaced, conv0 adapted)
   let adapted: AdaptReport | null = null;
   if (source !== null) {
+    if (f.inChannels !== undefined && Number(f.inChannels) !== train.channels) {
+      throw new Error(`data: ${data.description} has ${train.channels}-channel images, not --in-channels ${f.inChannels}`);
+    }
     const numClasses = f.numClasses !== undefined ? posInt('num-classes', f.numClasses) : data.train.numClasses;
     const b = buildFinetuneModel(source, f, config.seed, train.channels, numClasses);
     built = b;
