@@ -84,8 +84,8 @@ function plain(state: Map<string, Tensor>, f: ModelFlags, from: FinetunedFrom, d
   }
   const inChannels = conv.shape[1];
   const numClasses = head.shape[0];
-  // torchvision's weights are trained on ImageNet-normalised RGB
-  const preprocessing: Preprocessing | null = inChannels === 3
+  // torchvision's ImageNet models are trained on ImageNet-normalised RGB; of other plain weights nothing is known
+  const preprocessing: Preprocessing | null = inChannels === 3 && probe.defaultInput[1] === 224
     ? { mean: [...STATS.imagenet.mean], std: [...STATS.imagenet.std], inputSize: [3, ...probe.defaultInput.slice(1)] as [number, number, number] }
     : null;
   return { from, state, family: probe.family, config: null, arch: f.arch ?? null, inChannels, numClasses, preprocessing, description };

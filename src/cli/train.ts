@@ -191,6 +191,8 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   if (source !== null) logFinetune(log, source, adapted!, sourceStats !== null, model, config);
   if (resume !== null && resume.meta.training !== null) {
     log.log(`train: resuming ${f.resume} at epoch ${resume.meta.training.epoch + 1}, batch ${resume.meta.training.batchInEpoch}, step ${resume.meta.training.step}`);
+    if (config.frozenBody) log.log('train: backbone frozen, as in the run resumed');
+    else if (config.backboneLrScale !== undefined && config.backboneLrScale !== 1) log.log(`train: backbone learning rate ${config.backboneLrScale} x the classifier's`);
   }
 
   let stop = false;

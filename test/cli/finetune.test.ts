@@ -67,7 +67,7 @@ before(async () => {
   src = await readCheckpoint(source);
 });
 
-test('--finetune 3 classes x 3 channels -> 2 classes x 1 channel with --freeze features: head replaced, conv0 summed, backbone bit-identical', async () => {
+test('--finetune 3 classes x 3 channels -> 2 classes x 1 channel with --freeze features (and resumed): head replaced, conv0 summed, backbone bit-identical', async () => {
   const out = join(tmp, 'frozen');
   const log = run(['train', '--data', pets2, '--finetune', source, '--in-channels', '1', '--freeze', 'features', ...STEP, '--batch-size', '8',
     '--max-steps', '2', '--out', out]);
@@ -75,13 +75,16 @@ test('--finetune 3 classes x 3 channels -> 2 classes x 1 channel with --freeze f
   assert.match(log, /features\.conv0 adapted from 3 to 1 input channels \(filters summed/);
   assert.match(log, /normalising with the data's own mean\/std/);
   assert.match(log, /backbone frozen .* training the 34 parameters of classifier/);
+  // resuming keeps the backbone frozen (the run's options are in the checkpoint)
+  const resumed = run(['train', '--data', pets2, '--resume', join(out, 'last.safetensors'), '--epochs', '2', '--batch-size', '8', '--out', out]);
+  assert.match(resumed, /backbone frozen, as in the run resumed/);
   const ft = await readCheckpoint(join(out, 'last.safetensors'));
   assert.equal(ft.meta.config.numClasses, 2);
   assert.equal(ft.meta.config.inChannels, 1);
   assert.deepEqual(ft.meta.preprocessing.inputSize, [1, 12, 12]);
   assert.equal(ft.meta.preprocessing.mean.length, 1);
   assert.deepEqual(ft.meta.finetunedFrom, { kind: 'checkpoint', file: source, name: null });
-  assert.equal(ft.meta.training?.step, 2);
+  assert.equal(ft.meta.training?.step, 4);
 
   // conv0: the sum of the source's RGB filters, bit for bit (float32 sums in channel order)
   const w3 = src.state.get('features.conv0.weight')!;
@@ -161,7 +164,7 @@ test('input size: a folder of 20x20 PNGs trains at 20x20 and the first line says
   assert.match(given.split('\n')[0], /images 3x16x16 \(--input-size\)/);
 });
 
-test('fine-tuning errors: with --resume, unknown --freeze, checkpoint for another --arch, plain weights without --arch or not fitting it', async () => {
+test('plain weights: fine-tuned with the flags that describe them; errors: with --resume, unknown --freeze, checkpoint for another --arch, plain weights without --arch or not fitting it', async () => {
   const base = ['train', '--data', pets2, ...STEP, '--out', join(tmp, 'err')];
   fail([...base, '--finetune', source, '--resume', source], /--resume continues a run with its own weights; drop --finetune/);
   fail([...base, '--finetune', source, '--freeze', 'everything'], /--freeze: unknown value 'everything' \(known: features\)/);
@@ -172,6 +175,12 @@ test('fine-tuning errors: with --resume, unknown --freeze, checkpoint for anothe
   await writeSafetensorsFile(plain, src.state, {});
   fail([...base, '--finetune', plain], /plain\.safetensors: no model config in the file \(plain weights\); give --arch/);
   fail([...base, '--finetune', plain, '--arch', 'densenet-bc-100'], /plain\.safetensors does not fit densenet-bc-100: load_state_dict: /);
+  // the same plain weights with the flags that describe them: fine-tuned, normalised with the data's own statistics
+  const ok = run([...base, '--finetune', plain, ...TINY, '--max-steps', '1']);
+  assert.match(ok, /fine-tuning from .*plain\.safetensors \(weights for the model flags\)/);
+  assert.match(ok, /classifier replaced: 3 -> 2 classes/);
+  assert.match(ok, /normalising with the data's own mean\/std/);
+  assert.deepEqual((await readCheckpoint(join(tmp, 'err', 'last.safetensors'))).meta.finetunedFrom, { kind: 'weights', file: plain, name: null });
   fail([...base, '--pretrained', 'densenet7'], /--pretrained: unknown name 'densenet7'/);
 });
 
