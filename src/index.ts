@@ -17,6 +17,7 @@ export type { ImageClassifier } from './models/classifier.js';
 export { buildModel } from './models/factory.js';
 export { summarize, type ModelSummary, type SummaryRow, type BlockSummary } from './models/summary.js';
 export { planMemory, largestBatch, type MemoryPlan } from './models/memory.js';
+export { adaptInputConv, adaptStateDict, headParameterNames, inputConvName, type AdaptReport } from './models/adapt.js';
 
 export { Module } from './nn/module.js';
 export { Parameter } from './nn/parameter.js';
@@ -28,7 +29,7 @@ export { normalizeStateDict } from './io/keys.js';
 export { exportOnnx, type OnnxExport, type OnnxExportOptions } from './io/onnx/export.js';
 export { decodeModel as readOnnxModel } from './io/onnx/schema.js';
 
-export { SGD, type SgdOptions } from './optim/sgd.js';
+export { SGD, type SgdOptions, type ParamGroup } from './optim/sgd.js';
 export { learningRate, type ScheduleName, type ScheduleOptions } from './optim/schedule.js';
 
 export * from './data/index.js';

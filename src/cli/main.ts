@@ -47,7 +47,7 @@ function addTrainOptions(cmd: Command): Command {
       .option('--backend <name>', 'native | wasm | reference')
       .option('--memory-efficient', 'recompute BN-ReLU outputs in backward: memory linear in depth (default)', true)
       .option('--no-memory-efficient', 'keep every BN-ReLU output (more memory, same numbers)')
-      .option('--input-size <HxW>', 'image folders: the size images are resized to (default 224)')
+      .option('--input-size <HxW>', "image folders: the size images are resized to (default: the images' own when all share one, else 224)")
       .option('--limit <n>', 'use a seeded sample of at most n training and n validation images (smoke runs)')
       .option('--max-memory <size>', 'largest batch (up to --batch-size) whose planned training memory fits, e.g. 4GB'),
   );
@@ -98,7 +98,11 @@ export function buildProgram(): Command {
   addTrainOptions(
     program
       .command('train')
-      .description('train a model; progress per epoch, OUT/metrics.jsonl, OUT/{last,best}.safetensors, OUT/curves.svg'),
+      .description('train a model; progress per epoch, OUT/metrics.jsonl, OUT/{last,best}.safetensors, OUT/curves.svg')
+      .option('--finetune <file>', 'start from these weights: a densenet-ts checkpoint, or plain/torchvision weights with --arch')
+      .option('--pretrained <name>', "start from torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161")
+      .option('--freeze <part>', "fine-tuning: 'features' trains only the classifier (backbone in eval mode, no gradients)")
+      .option('--backbone-lr <x>', "fine-tuning: the backbone's learning rate as a multiple of --lr (e.g. 0.1)"),
   ).action(async (opts: TrainFlags) => (await import('./train.js')).runTrain(opts));
 
   addTrainOptions(

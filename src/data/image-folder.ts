@@ -3,6 +3,8 @@
  * name, files sorted within a class. Images (JPEG, PNG, WebP, GIF, TIFF) are decoded by sharp (libvips) in
  * parallel, converted to 1 or 3 channels (alpha dropped) and resized to a fixed HxW once, at load time; the
  * dataset then holds uint8 CHW like the others. Not lazy: every image is decoded into memory up front.
+ * commonImageSize reads only the headers, to default the size to the images' own when they all share one
+ * (a folder of 20x20 digits resized to 224x224 would cost over 100 times the compute for nothing).
  */
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -80,6 +82,36 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
     (opts.warn ?? ((l: string) => process.stderr.write(l + '\n')))(line);
   }
   return new ArrayDataset(pixels.subarray(0, n * per), Int32Array.from(kept), { channels: C, height: H, width: W }, classNames);
+}
+
+/**
+ * The size every image under `dir` (all sub-folders, splits included) has, from the file headers alone (sharp's
+ * metadata(), which decodes no pixels), or null when sizes differ. Unreadable files are passed over (loading
+ * reports them). Stops at the first image of another size.
+ */
+export async function commonImageSize(dir: string, concurrency = 16): Promise<{ height: number; width: number } | null> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return null;
+  const files = walk(dir);
+  const sharp = await loadSharp();
+  let size: { height: number; width: number } | null = null;
+  let differ = false;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length && !differ) {
+      const file = files[next++];
+      let m: { width?: number; height?: number };
+      try {
+        m = await sharp(file).metadata();
+      } catch {
+        continue;
+      }
+      if (m.width === undefined || m.height === undefined) continue;
+      if (size === null) size = { height: m.height, width: m.width };
+      else if (size.height !== m.height || size.width !== m.width) differ = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return differ ? null : size;
 }
 
 /** Class folders (sorted) and their image files (sorted, recursive), like torchvision's make_dataset. */
