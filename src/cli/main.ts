@@ -3,6 +3,7 @@
  * library call; any error becomes one line on stderr and exit code 1 (no stack traces for users; set
  * DENSENET_DEBUG=1 to see them).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
@@ -49,10 +50,16 @@ function addTrainOptions(cmd: Command): Command {
   );
 }
 
+/** The version in package.json (two folders up from src/cli/ and from dist/cli/), read when the program is built. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('densenet')
     .description('DenseNets in TypeScript: define, inspect, load PyTorch weights, run')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride();
 
   program
@@ -79,6 +86,7 @@ export function buildProgram(): Command {
       .requiredOption('--input <file>', 'safetensors file with a float32 tensor `input` [N,C,H,W]')
       .requiredOption('--output <file>', 'safetensors file to write `logits` [N,classes] to')
       .option('--weights <file>', 'weights: .safetensors or PyTorch .pth (torchvision names); default: seeded init')
+      .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161 (downloaded once into $DENSENET_HOME)")
       .option('--batch-size <n>', 'images per forward pass')
       .option('--backend <name>', 'native | wasm | reference (default: the fastest that loads)')
       .option('--seed <n>', 'seed for the initialisation when no --weights are given', '0'),
@@ -102,7 +110,8 @@ export function buildProgram(): Command {
     program
       .command('eval')
       .description('top-1, top-5 and loss of a checkpoint (or weights with --arch) on a data set')
-      .requiredOption('--weights <file>', 'a checkpoint from `densenet train`, or weights with --arch/--config')
+      .option('--weights <file>', 'a checkpoint from `densenet train`, or weights with --arch/--config')
+      .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161 (downloaded once into $DENSENET_HOME)")
       .requiredOption('--data <spec>', 'fashion-mnist | idx:DIR | cifar10:DIR | cifar100:DIR | an image folder DIR')
       .option('--split <name>', 'test or train', 'test')
       .option('--batch-size <n>', 'batch size', '128')
