@@ -31,10 +31,11 @@ export async function runEval(f: EvalFlags): Promise<void> {
   if (ds.channels !== model.inChannels) {
     throw new Error(`eval: ${data.description} has ${ds.channels}-channel images but ${source} takes ${model.inChannels} channels`);
   }
-  const resized = spec.resize.mode === 'short-side' ? `short side ${spec.resize.shortSide}, center crop` : 'cover, center crop';
+  const resized = !data.description.startsWith('image folder') ? ''
+    : spec.resize.mode === 'short-side' ? ` (resized: short side ${spec.resize.shortSide}, center crop)` : ' (resized to cover, center crop)';
   const size = `${ds.channels}x${ds.height}x${ds.width}`;
   process.stderr.write(`eval: ${arch ?? model.family} from ${source}; images ${size}` +
-    (ds.height === h && ds.width === w ? `, the model's input size (image folders: ${resized})\n` : ` as stored (the model's input size is ${c}x${h}x${w})\n`));
+    (ds.height === h && ds.width === w ? `, the model's input size${resized}\n` : ` as stored (the model's input size is ${c}x${h}x${w})\n`));
   const backend = await getBackend(f.backend);
   const progress = new Progress();
   const r = await evaluate(model, ds, backend, {

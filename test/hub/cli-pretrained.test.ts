@@ -122,5 +122,5 @@ test('infer --pretrained densenet121 uses a file already in the cache as is and 
   const e = await densenet(['eval', '--pretrained', 'densenet121', '--data', photos, '--json'], { DENSENET_HOME });
   assert.equal(e.code, 0, e.stderr);
   assert.equal((JSON.parse(e.stdout) as { n: number }).n, 2);
-  assert.match(e.stderr, /^eval: densenet121 from .*densenet121-a639ec97\.pth; images 3x224x224, the model's input size \(image folders: short side 256, center crop\)$/m);
+  assert.match(e.stderr, /^eval: densenet121 from .*densenet121-a639ec97\.pth; images 3x224x224, the model's input size \(resized: short side 256, center crop\)$/m);
 });
