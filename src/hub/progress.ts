@@ -11,6 +11,7 @@ export function stderrProgress(label: string, out: NodeJS.WriteStream = process.
   const t0 = Date.now();
   let last = { received: 0, total: null as number | null };
   let drawn = false;
+  let lastDraw = 0;
   let nextQuarter = 1;
   let lastPlain = t0;
   const speed = (received: number): string => {
@@ -24,12 +25,17 @@ export function stderrProgress(label: string, out: NodeJS.WriteStream = process.
     update(received, total) {
       last = { received, total };
       if (tty) {
-        const width = 24;
+        // redraw at most 10 times a second, and at the end
+        const now = Date.now();
+        if (drawn && now - lastDraw < 100 && received !== total) return;
+        lastDraw = now;
+        const text = `${amount(received, total)}  ${speed(received)}`;
+        const cols = out.columns > 0 ? out.columns : 80;
+        // the bar takes what the terminal has left, 10 to 30 characters
+        const width = Math.max(10, Math.min(30, cols - 1 - label.length - text.length - 4));
         const fill = total !== null && total > 0 ? Math.round((received / total) * width) : 0;
         const bar = total !== null ? `[${'='.repeat(fill).padEnd(width)}] ` : '';
-        const line = `${label} ${bar}${amount(received, total)}  ${speed(received)}`;
-        const cols = out.columns ?? 120;
-        out.write(`\r${line.slice(0, cols - 1)}\x1b[K`);
+        out.write(`\r${`${label} ${bar}${text}`.slice(0, cols - 1)}\x1b[K`);
         drawn = true;
         return;
       }
