@@ -4,11 +4,11 @@
  * loadModelForUse; its class names and preprocessing go into the file's metadata (io/onnx/export.ts). The file
  * is written atomically (temp file, then rename). Prints one line: file, size, opset, node count.
  */
-import { readFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { checkOpset, DEFAULT_OPSET, exportOnnx } from '../io/onnx/export.js';
 import { bytes } from './format.js';
 import { loadModelForUse, type WeightsFlags } from './load-model.js';
+import { packageVersion } from './version.js';
 
 export interface ExportFlags extends WeightsFlags {
   out: string;
@@ -56,13 +56,4 @@ function parseSize(s: string): [number, number] {
   const m = /^(\d+)(?:x(\d+))?$/.exec(s.trim());
   if (!m || Number(m[1]) < 1 || Number(m[2] ?? m[1]) < 1) throw new Error(`--input-size expects H or HxW (e.g. 224 or 64x64), got '${s}'`);
   return [Number(m[1]), Number(m[2] ?? m[1])];
-}
-
-/** This package's version (producer_version), from its package.json (two levels up from src/cli or dist/cli). */
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

@@ -1,17 +1,17 @@
 /**
  * `densenet infer`: logits for a batch of inputs. Reads a safetensors file holding `input` [N,C,H,W] (float32),
- * runs the model in batches on the chosen backend and writes `logits` [N,classes] to a safetensors file.
+ * runs the model in batches on the chosen backend and writes `logits` [N,classes] to a safetensors file. The model
+ * comes from --weights or --pretrained (cli/load-model.ts), or is a seeded initialisation of the flags' model.
  */
 import { readFile } from 'node:fs/promises';
 import { getBackend } from '../backend/select.js';
 import { readSafetensors } from '../io/safetensors.js';
-import { readWeightsFile, writeSafetensorsFile } from '../io/weights-file.js';
+import { writeSafetensorsFile } from '../io/weights-file.js';
 import { Tensor, shapeStr } from '../tensor/tensor.js';
-import { buildModel, modelFromFlags } from './build-model.js';
-import type { ModelFlags } from './model-options.js';
+import { modelFromFlags } from './build-model.js';
+import { loadModelForUse, type WeightsFlags } from './load-model.js';
 
-export interface InferFlags extends ModelFlags {
-  weights?: string;
+export interface InferFlags extends WeightsFlags {
   input: string;
   output: string;
   batchSize?: string;
@@ -20,22 +20,12 @@ export interface InferFlags extends ModelFlags {
 }
 
 export async function runInfer(flags: InferFlags): Promise<void> {
-  const weights = flags.weights !== undefined ? await readWeightsFile(flags.weights) : null;
-  // a checkpoint written by this toolkit carries its model; otherwise the flags name it
-  const noModelFlags = flags.arch === undefined && flags.config === undefined && flags.blockConfig === undefined;
+  // --weights FILE or --pretrained NAME (a checkpoint carries its model; plain weights need the model flags);
+  // neither: a seeded initialisation of the model the flags name
   const seed = flags.seed !== undefined ? Number(flags.seed) : 0;
-  const fromFile = noModelFlags && weights?.metadata.config !== undefined;
-  const { model } = fromFile
-    ? buildModel(weights!.metadata.family || 'densenet', parseJson(weights!.metadata.config, `${flags.weights} metadata`), seed, false, weights!.metadata.arch || null)
-    : modelFromFlags(flags, { seed, init: weights === null });
-  if (weights !== null) {
-    try {
-      model.loadStateDict(new Map([...weights.tensors].filter(([k]) => !k.startsWith('optimizer.'))));
-    } catch (e) {
-      throw new Error(`${flags.weights}: ${(e as Error).message}`);
-    }
-  }
-  model.eval();
+  const model = flags.weights !== undefined || flags.pretrained !== undefined
+    ? (await loadModelForUse(flags, 'infer')).model
+    : modelFromFlags(flags, { seed, init: true }).model.eval();
 
   const input = await readInput(flags.input);
   model.checkInput(input.shape);
@@ -76,12 +66,4 @@ async function readInput(path: string): Promise<Tensor> {
   if (t === undefined) throw new Error(`${path}: no tensor named 'input' (expected float32 [N, C, H, W])`);
   if (t.rank !== 4) throw new Error(`${path}: 'input' must be [N, C, H, W], got ${shapeStr(t.shape)}`);
   return t;
-}
-
-function parseJson(text: string, what: string): Record<string, unknown> {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    throw new Error(`${what}: config is not valid JSON`);
-  }
 }

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
 import { pretrainedNames } from '../hub/pretrained.js';
+import { packageVersion } from './version.js';
 import type { CompareFlags } from './compare.js';
 import type { EvalFlags } from './eval.js';
 import type { ExportFlags } from './export.js';
@@ -57,13 +58,14 @@ function addTrainOptions(cmd: Command): Command {
 function addWeightsOptions(cmd: Command): Command {
   return cmd
     .option('--weights <file>', 'a checkpoint from `densenet train`, or weights (.pth, .safetensors) with --arch/--config')
-    .option('--pretrained <name>', `torchvision's ImageNet weights: ${pretrainedNames().join(', ')}`);
+    .option('--pretrained <name>', `torchvision's ImageNet weights, downloaded once into $DENSENET_HOME: ${pretrainedNames().join(', ')}`);
 }
 
 export function buildProgram(): Command {
   const program = new Command('densenet')
     .description('DenseNets in TypeScript: define, inspect, load PyTorch weights, run')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride();
 
   program
@@ -90,6 +92,7 @@ export function buildProgram(): Command {
       .requiredOption('--input <file>', 'safetensors file with a float32 tensor `input` [N,C,H,W]')
       .requiredOption('--output <file>', 'safetensors file to write `logits` [N,classes] to')
       .option('--weights <file>', 'weights: .safetensors or PyTorch .pth (torchvision names); default: seeded init')
+      .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161 (downloaded once into $DENSENET_HOME)")
       .option('--batch-size <n>', 'images per forward pass')
       .option('--backend <name>', 'native | wasm | reference (default: the fastest that loads)')
       .option('--seed <n>', 'seed for the initialisation when no --weights are given', '0'),
@@ -113,17 +116,16 @@ export function buildProgram(): Command {
       .option('--json', 'print the rows as JSON'),
   ).action(async (opts: CompareFlags) => (await import('./compare.js')).runCompare(opts));
 
-  addModelOptions(
+  addModelOptions(addWeightsOptions(
     program
       .command('eval')
       .description('top-1, top-5 and loss of a checkpoint (or weights with --arch) on a data set')
-      .requiredOption('--weights <file>', 'a checkpoint from `densenet train`, or weights with --arch/--config')
       .requiredOption('--data <spec>', 'fashion-mnist | idx:DIR | cifar10:DIR | cifar100:DIR | an image folder DIR')
       .option('--split <name>', 'test or train', 'test')
       .option('--batch-size <n>', 'batch size', '128')
       .option('--backend <name>', 'native | wasm | reference')
       .option('--json', 'print {"top1", "top5", "loss", "n"} (fractions in 0..1)'),
-  ).action(async (opts: EvalFlags) => (await import('./eval.js')).runEval(opts));
+  )).action(async (opts: EvalFlags) => (await import('./eval.js')).runEval(opts));
 
   addModelOptions(addWeightsOptions(
     program

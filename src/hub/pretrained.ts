@@ -4,6 +4,12 @@
  * legacy key names (`norm.1.weight`), which io/keys.ts maps. Resolving a name to a local file (cache, download,
  * hash check) lives in fetchPretrained.
  */
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { copyFileVerified, downloadFile, type ByteProgress } from './download.js';
+import { stderrProgress } from './progress.js';
 
 export interface PretrainedEntry {
   /** our variant name (models/variants.ts) */
@@ -39,17 +45,62 @@ export function pretrainedEntry(name: string): PretrainedEntry {
   return e;
 }
 
+export interface FetchOptions {
+  /** the file to fetch (default: the registry's entry for the name) */
+  entry?: PretrainedEntry;
+  /** the cache folder (default: $DENSENET_HOME, else ~/.cache/densenet) */
+  cacheDir?: string;
+  /**
+   * fetch from here instead of the official URL: an http(s) base URL (the file name is appended) or a local
+   * folder holding the file (default: $DENSENET_PRETRAINED_MIRROR)
+   */
+  mirror?: string;
+  /** download progress (default: on stderr); null for none */
+  progress?: ByteProgress | null;
+  /** a line saying what is being fetched from where (default: stderr) */
+  log?: (line: string) => void;
+  /** see DownloadOptions.idleTimeoutMs */
+  idleTimeoutMs?: number;
+}
+
+/** $DENSENET_HOME, else ~/.cache/densenet. */
+export function defaultCacheDir(): string {
+  const home = process.env.DENSENET_HOME;
+  return home !== undefined && home !== '' ? home : join(homedir(), '.cache', 'densenet');
+}
+
 /**
- * The local path of `name`'s weights file, downloading it into the cache first when needed.
- * SCAFFOLD: cache lookup only; the download (progress, hash check, atomic rename, mirror) is being written.
+ * The local path of `name`'s weights file. A file already in the cache is used as is (as torch.hub does);
+ * otherwise it is downloaded from the official URL, or taken from the mirror, checked against the hash in
+ * its name and renamed into the cache only when complete and correct (hub/download.ts).
  */
-export async function fetchPretrained(name: string): Promise<string> {
-  const e = pretrainedEntry(name);
-  const { homedir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { existsSync } = await import('node:fs');
-  const dir = process.env.DENSENET_HOME ?? join(homedir(), '.cache', 'densenet');
-  const file = join(dir, e.url.slice(e.url.lastIndexOf('/') + 1));
+export async function fetchPretrained(name: string, opts: FetchOptions = {}): Promise<string> {
+  const e = opts.entry ?? pretrainedEntry(name);
+  const fileName = e.url.slice(e.url.lastIndexOf('/') + 1);
+  const dir = opts.cacheDir ?? defaultCacheDir();
+  const file = join(dir, fileName);
   if (existsSync(file)) return file;
-  throw new Error(`--pretrained ${name}: ${file} is not in the cache (download not implemented yet)`);
+
+  const mirror = opts.mirror ?? (process.env.DENSENET_PRETRAINED_MIRROR || undefined);
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const progress = opts.progress === null ? undefined : opts.progress ?? stderrProgress(fileName);
+  const dl = { sha256Prefix: e.sha256Prefix, ...(progress ? { progress } : {}), ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}) };
+  if (mirror === undefined) {
+    log(`${name}: downloading ${e.url} to ${dir}`);
+    await downloadFile(e.url, file, dl);
+  } else if (/^https?:\/\//i.test(mirror)) {
+    const url = mirror + (mirror.endsWith('/') ? '' : '/') + fileName;
+    log(`${name}: downloading ${url} (mirror) to ${dir}`);
+    await downloadFile(url, file, dl);
+  } else {
+    const folder = mirror.startsWith('file:') ? fileURLToPath(mirror) : mirror;
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+      throw new Error(`DENSENET_PRETRAINED_MIRROR=${mirror} is neither an http(s) URL nor an existing folder`);
+    }
+    const src = join(folder, fileName);
+    if (!existsSync(src)) throw new Error(`${name}: ${fileName} is not in the mirror folder ${folder}`);
+    log(`${name}: copying ${src} to ${dir}`);
+    await copyFileVerified(src, file, dl);
+  }
+  return file;
 }
