@@ -1,7 +1,8 @@
 /**
  * `densenet train`: parses flags into a model config, a data spec and a TrainConfig, then makes one library call
- * (fit). Shows a progress bar per epoch, prints one line per epoch, and on Ctrl-C saves where it stood.
+ * (fit). Shows a progress bar per epoch, prints one line per epoch, and on Ctrl-C or SIGTERM saves where it stood.
  */
+import { freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { getBackend } from '../backend/select.js';
 import { resolveData } from '../data/resolve.js';
@@ -10,7 +11,7 @@ import { Rng } from '../tensor/rng.js';
 import { computeMeanStd } from '../data/transforms.js';
 import { isScheduleName, SCHEDULES } from '../optim/schedule.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { fit, type FitResult, type TrainConfig } from '../train/trainer.js';
+import { fit, prepareOutDir, type FitResult, type TrainConfig } from '../train/trainer.js';
 import type { ImageClassifier } from '../models/classifier.js';
 import { buildModel, describeConfigDifference, modelFromFlags } from './build-model.js';
 import type { ModelFlags } from './model-options.js';
@@ -41,6 +42,8 @@ export interface TrainFlags extends ModelFlags {
   inputSize?: string;
   limit?: string;
   maxMemory?: string;
+  saveEvery?: string;
+  clipGradNorm?: string;
 }
 
 function num(flag: string, v: string, check: (x: number) => boolean, what: string): number {
@@ -67,6 +70,8 @@ export function trainConfigFrom(f: TrainFlags): TrainConfig {
     seed: num('seed', f.seed, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'),
     maxSteps: f.maxSteps !== undefined ? posInt('max-steps', f.maxSteps) : null,
     memoryEfficient: f.memoryEfficient,
+    saveEvery: f.saveEvery !== undefined ? posInt('save-every', f.saveEvery) : null,
+    clipGradNorm: f.clipGradNorm !== undefined ? num('clip-grad-norm', f.clipGradNorm, (x) => x > 0, 'a positive number') : null,
   };
 }
 
@@ -87,6 +92,7 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   const config = trainConfigFrom(f);
   const valSplit = num('val-split', f.valSplit, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
   const resume: Checkpoint | null = f.resume !== undefined ? await readCheckpoint(f.resume) : null;
+  prepareOutDir(f.out); // an unwritable --out fails here, before any data is read
 
   // the model: from the checkpoint when resuming (flags, if any, must describe the same model)
   let built = resume !== null ? buildModel(resume.meta.family, resume.meta.config, config.seed, false, resume.meta.arch) : null;
@@ -128,6 +134,7 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   model.checkInput([1, train.channels, train.height, train.width]);
 
   if (f.maxMemory !== undefined) fitBatchToMemory(f.maxMemory, model, config, [train.channels, train.height, train.width], log);
+  else refuseBeyondMachine(model, config, [train.channels, train.height, train.width], log);
   const backend = await getBackend(f.backend, undefined, { training: true });
   const ms = resume?.meta.preprocessing ?? { ...computeMeanStd(train), inputSize: [train.channels, train.height, train.width] as [number, number, number] };
   const preprocessing = { mean: ms.mean, std: ms.std, inputSize: [train.channels, train.height, train.width] as [number, number, number] };
@@ -139,12 +146,13 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   }
 
   let stop = false;
-  const onSigint = (): void => {
-    if (stop) process.exit(130);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop) process.exit(signal === 'SIGINT' ? 130 : 143); // safe: saves are atomic, the last checkpoint stays whole
     stop = true;
-    log.log('train: interrupted; saving after this step (Ctrl-C again to quit now)');
+    log.log(`train: ${signal === 'SIGINT' ? 'interrupted' : 'terminated (SIGTERM)'}; saving after this step (Ctrl-C again to quit now)`);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const t0 = performance.now();
   try {
     const result = await fit({
@@ -166,7 +174,8 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
     else log.log(`train: done in ${formatDuration(seconds)}; best val acc ${(100 * Math.max(0, result.state.bestValAcc)).toFixed(2)}%; wrote ${f.out}/{last,best}.safetensors, metrics.jsonl, curves.svg`);
     return { result, model, arch, input: preprocessing.inputSize, seconds };
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -208,4 +217,23 @@ function fitBatchToMemory(spec: string, model: ImageClassifier, config: TrainCon
   }
   log.log(`train: batch ${config.batchSize} would need about ${bytes(asked)} > --max-memory ${spec}; using batch ${b} (${bytes(need(b))})`);
   config.batchSize = b;
+}
+
+/**
+ * Without --max-memory: a batch whose planned training memory exceeds what this machine (or its cgroup) has is
+ * refused up front with the planner's estimate, rather than swapping or being killed mid-epoch; one that exceeds
+ * the memory free right now only gets a warning (free memory moves).
+ */
+function refuseBeyondMachine(model: ImageClassifier, config: TrainConfig, input: [number, number, number], log: Progress): void {
+  const [c, h, w] = input;
+  const p = planMemory(model, c, h, w, config.batchSize);
+  const need = config.memoryEfficient ? p.trainEfficientBytes : p.trainNaiveBytes;
+  const limit = process.constrainedMemory();
+  const total = limit > 0 ? Math.min(limit, totalmem()) : totalmem();
+  const what = `batch ${config.batchSize} at ${c}x${h}x${w} needs about ${bytes(need)} (planner estimate, memory-efficient ${config.memoryEfficient ? 'on' : 'off'})`;
+  if (need > total) {
+    throw new Error(`train: ${what} but this machine has ${bytes(total)}; use a smaller --batch-size` +
+      `${config.memoryEfficient ? '' : ', --memory-efficient'} or --max-memory to pick a batch that fits`);
+  }
+  if (need > freemem()) log.log(`train: warning: ${what}, more than the ${bytes(freemem())} free now`);
 }

@@ -1,9 +1,12 @@
 /**
  * The training loop: seeded batches, SGD with a per-step learning-rate schedule, validation each epoch,
  * metrics.jsonl, last/best checkpoints and curves.svg in the output folder. A run stopped early (max steps,
- * Ctrl-C) saves where it stood; resuming continues exactly (batches depend only on seed, epoch and index).
+ * Ctrl-C, SIGTERM) saves where it stood; resuming continues exactly (batches depend only on seed, epoch and index).
+ * Crash safety: every checkpoint is written atomically (temp file, fsync, rename, folder fsync), so a kill at any
+ * moment leaves the previous one intact; a failed save stops the run with one message; a non-finite loss, gradient
+ * or weight stops it before anything of that step is written (see grad-guard.ts).
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import type { Dataset } from '../data/dataset.js';
@@ -16,6 +19,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { writeCheckpoint, type Checkpoint, type CheckpointMeta, type Preprocessing, type TrainingState } from './checkpoint.js';
 import { curvesSvg, type EpochMetrics } from './curves.js';
 import { evaluate } from './evaluate.js';
+import { clipGradNorm, firstNonFinite } from './grad-guard.js';
 
 export interface TrainConfig {
   epochs: number;
@@ -32,6 +36,10 @@ export interface TrainConfig {
   /** stop after this many optimiser steps in total (smoke runs) */
   maxSteps: number | null;
   memoryEfficient: boolean;
+  /** also save last.safetensors every this many steps (mid-epoch; null/absent: at the end of each epoch only) */
+  saveEvery?: number | null;
+  /** clip the gradients' total L2 norm to this before each update (torch.nn.utils.clip_grad_norm_) */
+  clipGradNorm?: number | null;
 }
 
 export interface StepProgress {
@@ -63,6 +71,8 @@ export interface FitArgs {
   onEpoch?: (m: EpochMetrics) => void;
   /** polled after every step; true saves the state and returns (Ctrl-C) */
   shouldStop?: () => boolean;
+  /** how checkpoints are written (tests inject failing writers) */
+  saveCheckpoint?: typeof writeCheckpoint;
 }
 
 export interface FitResult {
@@ -80,7 +90,9 @@ interface Partial {
 
 export async function fit(a: FitArgs): Promise<FitResult> {
   const { model, backend, config: c } = a;
-  mkdirSync(a.outDir, { recursive: true });
+  prepareOutDir(a.outDir);
+  removeStaleTemps(a.outDir);
+  checkFreeSpace(a.outDir, model);
   const [ch, h, w] = a.preprocessing.inputSize;
   const loader = new DataLoader(a.train, {
     batchSize: c.batchSize, shuffle: true, seed: c.seed, dropLast: a.train.size > c.batchSize,
@@ -102,9 +114,20 @@ export async function fit(a: FitArgs): Promise<FitResult> {
   const meta = (training: TrainingState | null): CheckpointMeta => ({
     family: model.family, arch: a.arch, config: { ...model.modelConfig }, classNames: a.classNames, preprocessing: a.preprocessing, training,
   });
+  const params = model.namedParameters();
+  const writer = a.saveCheckpoint ?? writeCheckpoint;
+  const lastPath = join(a.outDir, 'last.safetensors');
+  /** the step of the last.safetensors on disk (null: none written by this run or the one it resumes) */
+  let savedStep: number | null = a.resume?.meta.training?.step ?? null;
+  const kept = (): string => (savedStep !== null ? `the last good checkpoint ${lastPath} (step ${savedStep}) is kept` : 'no checkpoint was written');
   const save = async (file: string, withOptimizer: boolean): Promise<void> => {
     state.rng = model.rng.state();
-    await writeCheckpoint(join(a.outDir, file), meta({ ...state }), model.stateDict(), withOptimizer ? sgd.state() : null);
+    try {
+      await writer(join(a.outDir, file), meta({ ...state }), model.stateDict(), withOptimizer ? sgd.state() : null);
+    } catch (e) {
+      throw new Error(`train: stopped at step ${state.step}: ${(e as Error).message.split('\n')[0]}; ${kept()}`);
+    }
+    if (file === 'last.safetensors') savedStep = state.step;
   };
 
   model.train();
@@ -118,8 +141,20 @@ export async function fit(a: FitArgs): Promise<FitResult> {
         lr = learningRate(schedule, state.step);
         sgd.lr = lr;
         const r = model.lossAndGrad(new Tensor(b.x, [b.size, ch, h, w]), b.labels, backend, { memoryEfficient: c.memoryEfficient });
-        if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss is ${r.loss} at step ${state.step + 1} (lower --lr?)`);
+        const badGrad = firstNonFinite(params, 'grad');
+        if (!Number.isFinite(r.loss) || badGrad !== null) {
+          const where = badGrad !== null
+            ? `non-finite gradient (${badGrad.value}) first in ${badGrad.name} (${badGrad.count} of ${params.length} parameters affected, in model order)`
+            : 'gradients finite';
+          throw new Error(`train: diverged at step ${state.step + 1}: loss ${r.loss}, ${where}; ${kept()} (lower --lr or set --clip-grad-norm)`);
+        }
+        if (c.clipGradNorm != null) clipGradNorm(params, c.clipGradNorm);
         sgd.step();
+        const badWeight = firstNonFinite(params, 'data');
+        if (badWeight !== null) {
+          throw new Error(`train: diverged at step ${state.step + 1}: the update made ${badWeight.name} non-finite (${badWeight.value}; ` +
+            `${badWeight.count} of ${params.length} parameters affected); ${kept()} (lower --lr or set --clip-grad-norm)`);
+        }
         state.step++;
         state.batchInEpoch++;
         p.loss += r.loss * b.size;
@@ -140,6 +175,10 @@ export async function fit(a: FitArgs): Promise<FitResult> {
         if ((c.maxSteps !== null && state.step >= c.maxSteps) || a.shouldStop?.()) {
           stoppedEarly = true;
           break;
+        }
+        if (c.saveEvery != null && state.step % c.saveEvery === 0 && state.batchInEpoch < loader.numBatches) {
+          state.partial = { ...p }; // mid-epoch: a resume continues this epoch (the end of an epoch saves anyway)
+          await save('last.safetensors', true);
         }
       }
       if (stoppedEarly && a.shouldStop?.()) {
@@ -178,10 +217,74 @@ export async function fit(a: FitArgs): Promise<FitResult> {
   return { metrics, state, stoppedEarly };
 }
 
+/** Small text files (curves.svg, the rewritten metrics.jsonl): temp file, fsync, rename. */
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
+}
+
+/**
+ * Makes the output folder and proves it writable (creates and removes a probe file), so an unwritable
+ * --out is one error before any training rather than a failure at the first save.
+ */
+export function prepareOutDir(dir: string): void {
+  const probe = join(dir, `.write-test-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, '');
+    unlinkSync(probe);
+  } catch (e) {
+    throw new Error(`train: the output folder ${dir} is not writable (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** Temp files of saves that a killed run (a dead process id) left behind. */
+function removeStaleTemps(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const m = /^(?:last\.safetensors|best\.safetensors|curves\.svg|metrics\.jsonl)\.tmp-(\d+)$/.exec(name);
+    if (m === null || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {
+      // gone already
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A disk too full for the checkpoints is refused up front: a save needs room for the old last.safetensors,
+ * its replacement being written (weights, buffers, momentum) and best.safetensors.
+ */
+function checkFreeSpace(dir: string, model: ImageClassifier): void {
+  let free: number;
+  try {
+    const s = statfsSync(dir);
+    free = s.bavail * s.bsize;
+  } catch {
+    return; // no statfs here: the first save reports a full disk instead
+  }
+  const stateBytes = 4 * model.namedState().reduce((n, [, t]) => n + t.size, 0);
+  const lastBytes = stateBytes + 4 * model.numParameters();
+  const need = 2 * lastBytes + stateBytes + (1 << 20);
+  if (free < need) {
+    throw new Error(`train: ${dir} has ${(free / 2 ** 20).toFixed(1)} MiB free but the checkpoints need about ${(need / 2 ** 20).toFixed(1)} MiB`);
+  }
 }
 
 /**
