@@ -134,7 +134,7 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   model.checkInput([1, train.channels, train.height, train.width]);
 
   if (f.maxMemory !== undefined) fitBatchToMemory(f.maxMemory, model, config, [train.channels, train.height, train.width], log);
-  else refuseBeyondMachine(model, config, [train.channels, train.height, train.width], log);
+  else refuseBeyondMachine(model, config, Math.min(config.batchSize, train.size), [train.channels, train.height, train.width], log);
   const backend = await getBackend(f.backend, undefined, { training: true });
   const ms = resume?.meta.preprocessing ?? { ...computeMeanStd(train), inputSize: [train.channels, train.height, train.width] as [number, number, number] };
   const preprocessing = { mean: ms.mean, std: ms.std, inputSize: [train.channels, train.height, train.width] as [number, number, number] };
@@ -220,17 +220,17 @@ function fitBatchToMemory(spec: string, model: ImageClassifier, config: TrainCon
 }
 
 /**
- * Without --max-memory: a batch whose planned training memory exceeds what this machine (or its cgroup) has is
+ * Without --max-memory: a batch (as large as the data fills) whose planned training memory exceeds what this machine (or its cgroup) has is
  * refused up front with the planner's estimate, rather than swapping or being killed mid-epoch; one that exceeds
  * the memory free right now only gets a warning (free memory moves).
  */
-function refuseBeyondMachine(model: ImageClassifier, config: TrainConfig, input: [number, number, number], log: Progress): void {
+function refuseBeyondMachine(model: ImageClassifier, config: TrainConfig, batch: number, input: [number, number, number], log: Progress): void {
   const [c, h, w] = input;
-  const p = planMemory(model, c, h, w, config.batchSize);
+  const p = planMemory(model, c, h, w, batch); // the batch the data can fill
   const need = config.memoryEfficient ? p.trainEfficientBytes : p.trainNaiveBytes;
   const limit = process.constrainedMemory();
   const total = limit > 0 ? Math.min(limit, totalmem()) : totalmem();
-  const what = `batch ${config.batchSize} at ${c}x${h}x${w} needs about ${bytes(need)} (planner estimate, memory-efficient ${config.memoryEfficient ? 'on' : 'off'})`;
+  const what = `batch ${batch} at ${c}x${h}x${w} needs about ${bytes(need)} (planner estimate, memory-efficient ${config.memoryEfficient ? 'on' : 'off'})`;
   if (need > total) {
     throw new Error(`train: ${what} but this machine has ${bytes(total)}; use a smaller --batch-size` +
       `${config.memoryEfficient ? '' : ', --memory-efficient'} or --max-memory to pick a batch that fits`);

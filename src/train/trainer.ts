@@ -146,7 +146,7 @@ export async function fit(a: FitArgs): Promise<FitResult> {
           const where = badGrad !== null
             ? `non-finite gradient (${badGrad.value}) first in ${badGrad.name} (${badGrad.count} of ${params.length} parameters affected, in model order)`
             : 'gradients finite';
-          throw new Error(`train: diverged at step ${state.step + 1}: loss ${r.loss}, ${where}; ${kept()} (lower --lr or set --clip-grad-norm)`);
+          throw new Error(`train: diverged at step ${state.step + 1}: loss ${r.loss.toPrecision(5)}, ${where}; ${kept()} (lower --lr or set --clip-grad-norm)`);
         }
         if (c.clipGradNorm != null) clipGradNorm(params, c.clipGradNorm);
         sgd.step();
