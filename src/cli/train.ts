@@ -11,7 +11,7 @@ import { Rng } from '../tensor/rng.js';
 import { computeMeanStd } from '../data/transforms.js';
 import { isScheduleName, SCHEDULES } from '../optim/schedule.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { fit, prepareOutDir, type FitResult, type TrainConfig } from '../train/trainer.js';
+import { checkOutDir, fit, type FitResult, type TrainConfig } from '../train/trainer.js';
 import type { ImageClassifier } from '../models/classifier.js';
 import { buildModel, describeConfigDifference, modelFromFlags } from './build-model.js';
 import type { ModelFlags } from './model-options.js';
@@ -92,7 +92,7 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   const config = trainConfigFrom(f);
   const valSplit = num('val-split', f.valSplit, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
   const resume: Checkpoint | null = f.resume !== undefined ? await readCheckpoint(f.resume) : null;
-  prepareOutDir(f.out); // an unwritable --out fails here, before any data is read
+  checkOutDir(f.out); // an unwritable --out fails here, before any data is read (fit makes the folder)
 
   // the model: from the checkpoint when resuming (flags, if any, must describe the same model)
   let built = resume !== null ? buildModel(resume.meta.family, resume.meta.config, config.seed, false, resume.meta.arch) : null;

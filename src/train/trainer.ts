@@ -6,8 +6,8 @@
  * moment leaves the previous one intact; a failed save stops the run with one message; a non-finite loss, gradient
  * or weight stops it before anything of that step is written (see grad-guard.ts).
  */
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, appendFileSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statfsSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
@@ -242,6 +242,34 @@ export function prepareOutDir(dir: string): void {
     unlinkSync(probe);
   } catch (e) {
     throw new Error(`train: the output folder ${dir} is not writable (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+/**
+ * The same check without creating anything (for the CLI, before data is read): the nearest existing ancestor of
+ * `dir` must be a writable folder (a regular file in the path, a read-only file system are refused).
+ */
+export function checkOutDir(dir: string): void {
+  let p = resolve(dir);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && dirname(p) !== p) {
+        p = dirname(p);
+        continue;
+      }
+      throw new Error(`train: the output folder ${dir} is not writable (${(e as Error).message.split('\n')[0]})`);
+    }
+    if (!st.isDirectory()) throw new Error(`train: the output folder ${dir} is not writable (ENOTDIR: ${p} is a file, not a folder)`);
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (e) {
+      throw new Error(`train: the output folder ${dir} is not writable (${(e as Error).message.split('\n')[0]})`);
+    }
+    return;
   }
 }
 

@@ -18,7 +18,7 @@ import { Parameter } from '../../src/nn/parameter.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
 import { clipGradNorm, firstNonFinite } from '../../src/train/grad-guard.js';
-import { fit, prepareOutDir, type FitArgs, type TrainConfig } from '../../src/train/trainer.js';
+import { checkOutDir, fit, prepareOutDir, type FitArgs, type TrainConfig } from '../../src/train/trainer.js';
 
 const backend = await loadBackend('reference');
 
@@ -213,4 +213,13 @@ test('saveEvery writes mid-epoch checkpoints that resume exactly', async () => {
   await fit(args(dir, b, config({ saveEvery: 3 }), { resume: mid }));
   const sb = b.stateDict();
   for (const [name, t] of a.stateDict()) assert.deepEqual(sb.get(name)!.data, t.data, `${name} differs after resuming a --save-every checkpoint`);
+});
+
+test('checkOutDir refuses a path through a regular file without creating anything', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dn-check-'));
+  writeFileSync(join(dir, 'f'), 'x');
+  assert.throws(() => checkOutDir(join(dir, 'f')), /output folder .*f is not writable \(ENOTDIR: .*f is a file, not a folder\)/);
+  assert.throws(() => checkOutDir(join(dir, 'f', 'a', 'b')), /is not writable \(ENOTDIR/);
+  checkOutDir(join(dir, 'new', 'deeper'));
+  assert.ok(!existsSync(join(dir, 'new')));
 });
