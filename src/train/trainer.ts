@@ -117,9 +117,13 @@ export async function fit(a: FitArgs): Promise<FitResult> {
   const params = model.namedParameters();
   const writer = a.saveCheckpoint ?? writeCheckpoint;
   const lastPath = join(a.outDir, 'last.safetensors');
-  /** the step of the last.safetensors on disk (null: none written by this run or the one it resumes) */
-  let savedStep: number | null = a.resume?.meta.training?.step ?? null;
-  const kept = (): string => (savedStep !== null ? `the last good checkpoint ${lastPath} (step ${savedStep}) is kept` : 'no checkpoint was written');
+  /** the step of the last.safetensors this run wrote (null: none yet) */
+  let savedStep: number | null = null;
+  const resumedStep = a.resume?.meta.training?.step ?? null;
+  const kept = (): string => {
+    if (savedStep !== null) return `the last good checkpoint ${lastPath} (step ${savedStep}) is kept`;
+    return resumedStep !== null ? `no checkpoint was written since the one resumed from (step ${resumedStep}), which is untouched` : 'no checkpoint was written';
+  };
   const save = async (file: string, withOptimizer: boolean): Promise<void> => {
     state.rng = model.rng.state();
     try {

@@ -223,3 +223,17 @@ test('checkOutDir refuses a path through a regular file without creating anythin
   checkOutDir(join(dir, 'new', 'deeper'));
   assert.ok(!existsSync(join(dir, 'new')));
 });
+
+test('writeSafetensorsFile: a write that cannot happen leaves the previous file byte for byte and no temp file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dn-write-'));
+  const path = join(dir, 'w.safetensors');
+  const m = model();
+  await writeCheckpoint(path, { family: 'densenet', arch: null, config: { ...m.modelConfig }, classNames: [], preprocessing: pre, training: null }, m.stateDict(), null);
+  const before = readFileSync(path);
+  mkdirSync(`${path}.tmp-${process.pid}`); // the temp name is taken by a folder: open fails (EISDIR)
+  await assert.rejects(
+    writeCheckpoint(path, { family: 'densenet', arch: null, config: {}, classNames: [], preprocessing: pre, training: null }, model().stateDict(), null),
+    /w\.safetensors: cannot write \(EISDIR/,
+  );
+  assert.deepEqual(readFileSync(path), before);
+});
