@@ -2,7 +2,8 @@
 // downloading nothing (Node's own headers from its install prefix). Each kernel source is compiled once per
 // instruction set (AVX-512, AVX2+FMA, SSE2 on x86-64; NEON on arm64) into one addon that picks at load time.
 // It is not node-gyp. On any failure it prints one warning line and exits 0: the library then falls back to
-// the wasm or reference backend. Run: node scripts/build-native.mjs [--verbose]
+// the wasm or reference backend. Run: node scripts/build-native.mjs [--verbose] [--cc CC] [--out FILE]
+// (--cc musl-gcc --out prebuilds/linux-x64-musl/densenet_native.node is how scripts/prebuild.mjs makes the musl binary).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -12,8 +13,14 @@ import { run } from './run.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const csrc = path.join(root, 'csrc');
-const objDir = path.join(root, 'build', 'obj');
-const out = path.join(root, 'build', 'Release', 'densenet_native.node');
+/** The value after `--name` on the command line, or undefined. */
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const out = path.resolve(arg('--out') ?? path.join(root, 'build', 'Release', 'densenet_native.node'));
+// objects of another compiler (musl-gcc) must not be mixed with the default build's
+const objDir = path.join(root, 'build', arg('--cc') ? `obj-${path.basename(arg('--cc'))}` : 'obj');
 const verbose = process.argv.includes('--verbose');
 
 /** Kernel sources: compiled once per ISA (they define suffixed symbols, see csrc/common.h). */
@@ -36,11 +43,12 @@ function isaFlags() {
 
 /** The C compiler and whether it is GCC (for GCC-only flags). */
 function findCompiler() {
-  for (const cc of [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean)) {
+  const only = arg('--cc');
+  for (const cc of (only ? [only] : [process.env.CC, 'cc', 'gcc', 'clang']).filter(Boolean)) {
     const r = spawnSync(cc, ['--version'], { encoding: 'utf8' });
     if (r.status === 0) return { cc, gcc: /\bgcc\b|GCC|Free Software Foundation/.test(r.stdout) && !/clang/.test(r.stdout) };
   }
-  throw new Error('no C compiler found (set CC, or install gcc)');
+  throw new Error(only ? `compiler ${only} not found` : 'no C compiler found (set CC, or install gcc)');
 }
 
 function findNodeHeaders() {
@@ -85,7 +93,11 @@ async function main() {
   for (const h of HOST) compile(h, path.join(objDir, `${h}.o`), [`-I${headers}`, '-pthread']);
   const t0 = Date.now();
   await pool(jobs, os.availableParallelism());
-  await run(cc, ['-shared', '-pthread', '-o', out, ...objs]);
+  // A musl cross-build (musl-gcc on a glibc host) would record its own `libc.so` as NEEDED, a name that Alpine's
+  // runtime does not have (its libc is libc.musl-<arch>.so.1): link no libc at all, and let the addon's few libc
+  // symbols (malloc, pthreads, snprintf) resolve against the node process that loads it, whose libc is musl.
+  const link = path.basename(cc).startsWith('musl') ? ['-nostdlib', ...objs, '-lgcc'] : ['-pthread', ...objs];
+  await run(cc, ['-shared', '-o', out, ...link]);
   const kb = Math.round(statSync(out).size / 1024);
   console.log(`densenet: built ${path.relative(root, out)} (${kb} KiB, ${Object.keys(isaFlags()).join('/')}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }

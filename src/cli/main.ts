@@ -6,8 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
+import { pretrainedNames } from '../hub/pretrained.js';
 import type { CompareFlags } from './compare.js';
 import type { EvalFlags } from './eval.js';
+import type { ExportFlags } from './export.js';
+import type { EmbedFlags } from './embed.js';
+import type { PredictFlags } from './predict.js';
 import type { SummaryFlags } from './summary.js';
 import type { TrainFlags } from './train.js';
 
@@ -43,12 +47,19 @@ function addTrainOptions(cmd: Command): Command {
       .option('--backend <name>', 'native | wasm | reference')
       .option('--memory-efficient', 'recompute BN-ReLU outputs in backward: memory linear in depth (default)', true)
       .option('--no-memory-efficient', 'keep every BN-ReLU output (more memory, same numbers)')
-      .option('--input-size <HxW>', 'image folders: the size images are resized to (default 224)')
+      .option('--input-size <HxW>', "image folders: the size images are resized to (default: the images' own when all share one, else 224)")
       .option('--limit <n>', 'use a seeded sample of at most n training and n validation images (smoke runs)')
       .option('--max-memory <size>', 'largest batch (up to --batch-size) whose planned training memory fits, e.g. 4GB')
       .option('--save-every <n>', 'also save OUT/last.safetensors every n steps (default: each epoch)')
       .option('--clip-grad-norm <x>', "clip the gradients' total L2 norm to x (torch.nn.utils.clip_grad_norm_)"),
   );
+}
+
+/** Where a using command's model comes from: a file, or torchvision's published weights (loaded by load-model.ts). */
+function addWeightsOptions(cmd: Command): Command {
+  return cmd
+    .option('--weights <file>', 'a checkpoint from `densenet train`, or weights (.pth, .safetensors) with --arch/--config')
+    .option('--pretrained <name>', `torchvision's ImageNet weights: ${pretrainedNames().join(', ')}`);
 }
 
 export function buildProgram(): Command {
@@ -89,7 +100,11 @@ export function buildProgram(): Command {
   addTrainOptions(
     program
       .command('train')
-      .description('train a model; progress per epoch, OUT/metrics.jsonl, OUT/{last,best}.safetensors, OUT/curves.svg'),
+      .description('train a model; progress per epoch, OUT/metrics.jsonl, OUT/{last,best}.safetensors, OUT/curves.svg')
+      .option('--finetune <file>', 'start from these weights: a densenet-ts checkpoint, or plain/torchvision weights with --arch')
+      .option('--pretrained <name>', "start from torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161")
+      .option('--freeze <part>', "fine-tuning: 'features' trains only the classifier (backbone in eval mode, no gradients)")
+      .option('--backbone-lr <x>', "fine-tuning: the backbone's learning rate as a multiple of --lr (e.g. 0.1)"),
   ).action(async (opts: TrainFlags) => (await import('./train.js')).runTrain(opts));
 
   addTrainOptions(
@@ -111,6 +126,37 @@ export function buildProgram(): Command {
       .option('--backend <name>', 'native | wasm | reference')
       .option('--json', 'print {"top1", "top5", "loss", "n"} (fractions in 0..1)'),
   ).action(async (opts: EvalFlags) => (await import('./eval.js')).runEval(opts));
+
+  addModelOptions(addWeightsOptions(
+    program
+      .command('export')
+      .description('write the model as an ONNX file (class names and preprocessing in its metadata)')
+      .requiredOption('--out <file.onnx>', 'the ONNX file to write')
+      .option('--opset <n>', 'ONNX opset version, 13..21', '17')
+      .option('--dynamic-batch', "a symbolic batch dimension 'batch' (default: batch 1)")
+      .option('--input-size <HxW>', "input height and width (default: the model's own)"),
+  )).action(async (opts: ExportFlags) => (await import('./export.js')).runExport(opts));
+
+  addModelOptions(addWeightsOptions(
+    program
+      .command('predict')
+      .description('top-k classes of images (JPEG/PNG/WebP files or folders, searched recursively)')
+      .argument('<paths...>', 'image files or folders')
+      .option('--topk <k>', 'classes shown per image', '5')
+      .option('--batch-size <n>', 'images per forward pass', '8')
+      .option('--json', 'one JSON object per line per image: {"file", "top": [{"index", "label", "prob"}]}')
+      .option('--backend <name>', 'native | wasm | reference'),
+  )).action(async (paths: string[], opts: PredictFlags) => (await import('./predict.js')).runPredict(paths, opts));
+
+  addModelOptions(addWeightsOptions(
+    program
+      .command('embed')
+      .description('pre-logits embeddings [N, C] of images, with the file names, to a safetensors file')
+      .argument('<paths...>', 'image files or folders')
+      .requiredOption('--out <file>', 'safetensors file to write `embeddings` to')
+      .option('--batch-size <n>', 'images per forward pass', '8')
+      .option('--backend <name>', 'native | wasm | reference'),
+  )).action(async (paths: string[], opts: EmbedFlags) => (await import('./embed.js')).runEmbed(paths, opts));
 
   return program;
 }

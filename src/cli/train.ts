@@ -1,6 +1,7 @@
 /**
  * `densenet train`: parses flags into a model config, a data spec and a TrainConfig, then makes one library call
  * (fit). Shows a progress bar per epoch, prints one line per epoch, and on Ctrl-C or SIGTERM saves where it stood.
+ * `--finetune FILE` / `--pretrained NAME` start from existing weights (cli/finetune.ts builds that model).
  */
 import { freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ import type { ModelFlags } from './model-options.js';
 import { bytes } from './format.js';
 import { formatDuration, Progress } from './progress.js';
 import { largestBatch, planMemory } from '../models/memory.js';
+import { headParameterNames, type AdaptReport } from '../models/adapt.js';
+import { buildFinetuneModel, readFinetuneSource, type FinetuneSource } from './finetune.js';
 
 export interface TrainFlags extends ModelFlags {
   data: string;
@@ -44,6 +47,10 @@ export interface TrainFlags extends ModelFlags {
   maxMemory?: string;
   saveEvery?: string;
   clipGradNorm?: string;
+  finetune?: string;
+  pretrained?: string;
+  freeze?: string;
+  backboneLr?: string;
 }
 
 function num(flag: string, v: string, check: (x: number) => boolean, what: string): number {
@@ -72,7 +79,21 @@ export function trainConfigFrom(f: TrainFlags): TrainConfig {
     memoryEfficient: f.memoryEfficient,
     saveEvery: f.saveEvery !== undefined ? posInt('save-every', f.saveEvery) : null,
     clipGradNorm: f.clipGradNorm !== undefined ? num('clip-grad-norm', f.clipGradNorm, (x) => x > 0, 'a positive number') : null,
+    ...fineTuningOptions(f),
   };
+}
+
+/** --freeze features / --backbone-lr X (fine-tuning only). */
+function fineTuningOptions(f: TrainFlags): Pick<TrainConfig, 'frozenBody' | 'backboneLrScale'> {
+  if (f.freeze !== undefined && f.freeze !== 'features') throw new Error(`--freeze: unknown value '${f.freeze}' (known: features)`);
+  const o: Pick<TrainConfig, 'frozenBody' | 'backboneLrScale'> = {};
+  if (f.freeze !== undefined) o.frozenBody = true;
+  if (f.backboneLr !== undefined) o.backboneLrScale = num('backbone-lr', f.backboneLr, (x) => x > 0, 'a positive multiplier of --lr (e.g. 0.1)');
+  if (o.frozenBody && o.backboneLrScale !== undefined) throw new Error('--freeze features and --backbone-lr exclude each other (a frozen backbone does not train)');
+  if ((o.frozenBody || o.backboneLrScale !== undefined) && f.finetune === undefined && f.pretrained === undefined && f.resume === undefined) {
+    throw new Error(`${o.frozenBody ? '--freeze' : '--backbone-lr'} needs --finetune FILE or --pretrained NAME (the backbone to keep)`);
+  }
+  return o;
 }
 
 export interface TrainOutcome {
@@ -93,6 +114,16 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   const valSplit = num('val-split', f.valSplit, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
   const resume: Checkpoint | null = f.resume !== undefined ? await readCheckpoint(f.resume) : null;
   checkOutDir(f.out); // an unwritable --out fails here, before any data is read (fit makes the folder)
+  if (resume !== null && (f.finetune !== undefined || f.pretrained !== undefined)) {
+    throw new Error('--resume continues a run with its own weights; drop --finetune/--pretrained');
+  }
+  const source = f.finetune !== undefined || f.pretrained !== undefined ? await readFinetuneSource(f) : null;
+  if (resume !== null) {
+    // a resumed fine-tuning run keeps its frozen backbone / backbone learning rate unless flags say otherwise
+    const o = resume.meta.training?.options ?? {};
+    if (f.freeze === undefined && o.frozenBody === true) config.frozenBody = true;
+    if (f.backboneLr === undefined && typeof o.backboneLrScale === 'number') config.backboneLrScale = o.backboneLrScale;
+  }
 
   // the model: from the checkpoint when resuming (flags, if any, must describe the same model)
   let built = resume !== null ? buildModel(resume.meta.family, resume.meta.config, config.seed, false, resume.meta.arch) : null;
@@ -103,9 +134,17 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
     if (diff !== null) throw new Error(`${f.resume} is a checkpoint for another architecture (${diff})`);
   }
 
-  const inputSize = f.inputSize !== undefined ? parseSize(f.inputSize) : null;
+  // image folders: --input-size, else a resumed run's size, else the images' own when they share one, else the
+  // source weights' input size (fine-tuning) or 224
+  const resumeSize = resume?.meta.preprocessing.inputSize;
+  const given = f.inputSize !== undefined ? parseSize(f.inputSize) : resumeSize !== undefined && resumeSize[1] > 0 ? [resumeSize[1], resumeSize[2]] : null;
+  const sourceSize = source?.preprocessing?.inputSize;
+  const channels = resume?.meta.preprocessing.inputSize[0] ?? Number(f.inChannels ?? source?.inChannels ?? 3);
   const data = await resolveData(f.data, {
-    image: { channels: (resume?.meta.preprocessing.inputSize[0] ?? Number(f.inChannels ?? 3)) === 1 ? 1 : 3, ...(inputSize ? { height: inputSize[0], width: inputSize[1] } : {}) },
+    image: { channels: channels === 1 ? 1 : 3, ...(given ? { height: given[0], width: given[1] } : {}) },
+    imageDefaultSize: sourceSize !== undefined && sourceSize[1] > 0
+      ? { height: sourceSize[1], width: sourceSize[2], why: `${f.finetune ?? f.pretrained}'s input size` }
+      : { height: 224, width: 224, why: 'default 224' },
   });
   let train: Dataset = data.train;
   let val: Dataset | null = data.test ?? null;
@@ -119,8 +158,18 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   }
   if (train.size === 0) throw new Error(`data: ${data.description} has no training images`);
 
-  // a new model takes its input channels and classes from the data unless flags set them
-  if (built === null) {
+  // a new model takes its input channels and classes from the data unless flags set them; a fine-tuned one its
+  // architecture from the source, with the data's channels and classes (head replaced, conv0 adapted)
+  let adapted: AdaptReport | null = null;
+  if (source !== null) {
+    if (f.inChannels !== undefined && Number(f.inChannels) !== train.channels) {
+      throw new Error(`data: ${data.description} has ${train.channels}-channel images, not --in-channels ${f.inChannels}`);
+    }
+    const numClasses = f.numClasses !== undefined ? posInt('num-classes', f.numClasses) : data.train.numClasses;
+    const b = buildFinetuneModel(source, f, config.seed, train.channels, numClasses);
+    built = b;
+    adapted = b.report;
+  } else if (built === null) {
     built = modelFromFlags(f, { seed: config.seed, init: true, inChannels: train.channels, numClasses: data.train.numClasses });
   }
   const { model, arch } = built;
@@ -136,13 +185,21 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   if (f.maxMemory !== undefined) fitBatchToMemory(f.maxMemory, model, config, [train.channels, train.height, train.width], log);
   else refuseBeyondMachine(model, config, Math.min(config.batchSize, train.size), [train.channels, train.height, train.width], log);
   const backend = await getBackend(f.backend, undefined, { training: true });
-  const ms = resume?.meta.preprocessing ?? { ...computeMeanStd(train), inputSize: [train.channels, train.height, train.width] as [number, number, number] };
+  // normalisation: a resumed run's; the source weights' when the channels are unchanged; else the data's own
+  const sourceStats = source !== null && adapted?.inputConv === null && source.preprocessing !== null ? source.preprocessing : null;
+  const ms = resume?.meta.preprocessing ?? sourceStats ?? computeMeanStd(train);
   const preprocessing = { mean: ms.mean, std: ms.std, inputSize: [train.channels, train.height, train.width] as [number, number, number] };
+  const sizeNote = data.imageSize !== undefined
+    ? ` (${data.imageSize.why === 'given' ? (f.inputSize !== undefined ? '--input-size' : 'the checkpoint\'s size') : `${data.imageSize.why}; --input-size to change`})`
+    : '';
   log.log(`train: ${arch ?? model.family} (${model.numParameters().toLocaleString('en-US')} params) on ${data.description}: ` +
-    `${train.size} train / ${val?.size ?? 0} val images ${train.channels}x${train.height}x${train.width}, ${backend.name} backend (${backend.threads} threads), ` +
+    `${train.size} train / ${val?.size ?? 0} val images ${train.channels}x${train.height}x${train.width}${sizeNote}, ${backend.name} backend (${backend.threads} threads), ` +
     `memory-efficient ${config.memoryEfficient ? 'on' : 'off'}, out ${f.out}`);
+  if (source !== null) logFinetune(log, source, adapted!, sourceStats !== null, model, config);
   if (resume !== null && resume.meta.training !== null) {
     log.log(`train: resuming ${f.resume} at epoch ${resume.meta.training.epoch + 1}, batch ${resume.meta.training.batchInEpoch}, step ${resume.meta.training.step}`);
+    if (config.frozenBody) log.log('train: backbone frozen, as in the run resumed');
+    else if (config.backboneLrScale !== undefined && config.backboneLrScale !== 1) log.log(`train: backbone learning rate ${config.backboneLrScale} x the classifier's`);
   }
 
   let stop = false;
@@ -158,6 +215,7 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
     const result = await fit({
       model, arch, backend, train, val, classNames: data.train.classNames, preprocessing, config, outDir: f.out,
       ...(resume !== null ? { resume } : {}),
+      ...(source !== null ? { finetunedFrom: source.from } : {}),
       shouldStop: () => stop,
       onStep: (p) => log.update(`epoch ${p.epoch}/${p.epochs}`, p.batch, p.batches,
         `loss ${p.loss.toFixed(4)}  acc ${(100 * p.acc).toFixed(1)}%  ${p.imagesPerSec.toFixed(0)} img/s  lr ${p.lr.toPrecision(3)}  ETA ${formatDuration(p.etaSec)}`),
@@ -176,6 +234,26 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** What fine-tuning did to the source weights, one line each. */
+function logFinetune(log: Progress, src: FinetuneSource, r: AdaptReport, sourceStats: boolean, model: ImageClassifier, c: TrainConfig): void {
+  log.log(`train: fine-tuning from ${src.description}`);
+  if (r.classifier !== null) {
+    log.log(`train: ${r.classifier.name} replaced: ${r.classifier.from} -> ${r.classifier.to} classes (new layer, seeded torchvision init)`);
+  }
+  if (r.inputConv !== null) {
+    const how = r.inputConv.to === 1 ? 'filters summed over its input channels' : `filters repeated over the channels and scaled by ${r.inputConv.from}/${r.inputConv.to}`;
+    log.log(`train: ${r.inputConv.name} adapted from ${r.inputConv.from} to ${r.inputConv.to} input channels (${how}, as timm's adapt_input_conv)`);
+  }
+  log.log(sourceStats ? 'train: normalising with the source weights\' mean/std' : 'train: normalising with the data\'s own mean/std');
+  if (c.frozenBody) {
+    const head = headParameterNames(model);
+    const n = model.namedParameters().filter(([name]) => head.includes(name)).reduce((a, [, p]) => a + p.size, 0);
+    log.log(`train: backbone frozen (eval mode, no gradients); training the ${n.toLocaleString('en-US')} parameters of ${head[0].slice(0, head[0].lastIndexOf('.'))}`);
+  } else if (c.backboneLrScale !== undefined && c.backboneLrScale !== 1) {
+    log.log(`train: backbone learning rate ${c.backboneLrScale} x the classifier's`);
   }
 }
 

@@ -3,6 +3,8 @@
  * name, files sorted within a class. Images (JPEG, PNG, WebP, GIF, TIFF) are decoded by sharp (libvips) in
  * parallel, converted to 1 or 3 channels (alpha dropped) and resized to a fixed HxW once, at load time; the
  * dataset then holds uint8 CHW like the others. Not lazy: every image is decoded into memory up front.
+ * commonImageSize reads only the headers, to default the size to the images' own when they all share one
+ * (a folder of 20x20 digits resized to 224x224 would cost over 100 times the compute for nothing).
  */
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -31,7 +33,7 @@ export interface ImageFolderOptions {
   warn?: (line: string) => void;
 }
 
-type SharpFactory = (input: string, options?: SharpOptions) => Sharp;
+export type SharpFactory = (input: string, options?: SharpOptions) => Sharp;
 
 export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Promise<ArrayDataset> {
   const C = opts.channels ?? 3;
@@ -82,6 +84,36 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
   return new ArrayDataset(pixels.subarray(0, n * per), Int32Array.from(kept), { channels: C, height: H, width: W }, classNames);
 }
 
+/**
+ * The size every image under `dir` (all sub-folders, splits included) has, from the file headers alone (sharp's
+ * metadata(), which decodes no pixels), or null when sizes differ. Unreadable files are passed over (loading
+ * reports them). Stops at the first image of another size.
+ */
+export async function commonImageSize(dir: string, concurrency = 16): Promise<{ height: number; width: number } | null> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return null;
+  const files = walk(dir);
+  const sharp = await loadSharp();
+  let size: { height: number; width: number } | null = null;
+  let differ = false;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length && !differ) {
+      const file = files[next++];
+      let m: { width?: number; height?: number };
+      try {
+        m = await sharp(file).metadata();
+      } catch {
+        continue;
+      }
+      if (m.width === undefined || m.height === undefined) continue;
+      if (size === null) size = { height: m.height, width: m.width };
+      else if (size.height !== m.height || size.width !== m.width) differ = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return differ ? null : size;
+}
+
 /** Class folders (sorted) and their image files (sorted, recursive), like torchvision's make_dataset. */
 export function listImages(dir: string, fixed?: string[]): { classNames: string[]; files: string[]; labels: number[] } {
   if (!existsSync(dir)) throw new Error(`image-folder: folder not found: ${dir}`);
@@ -123,7 +155,7 @@ function walk(dir: string): string[] {
 }
 
 /** Decodes one file to uint8 RGB HWC of size HxW. */
-async function decode(sharp: SharpFactory, file: string, H: number, W: number, resize: 'cover' | 'stretch' | number): Promise<Uint8Array> {
+export async function decode(sharp: SharpFactory, file: string, H: number, W: number, resize: 'cover' | 'stretch' | number): Promise<Uint8Array> {
   // Always decode to sRGB; grayscale is made from it below with PIL's weights (torchvision's Grayscale).
   let img = sharp(file, { failOn: 'error' }).toColourspace('srgb').removeAlpha();
   if (resize === 'cover' || resize === 'stretch') {
@@ -146,7 +178,7 @@ async function decode(sharp: SharpFactory, file: string, H: number, W: number, r
 }
 
 /** Interleaved RGB HWC -> planar CHW, or to luma L = (19595 R + 38470 G + 7471 B) / 65536 as PIL's convert('L'). */
-function toChw(rgb: Uint8Array, C: number, plane: number, out: Uint8Array): void {
+export function toChw(rgb: Uint8Array, C: number, plane: number, out: Uint8Array): void {
   if (C === 1) {
     for (let p = 0; p < plane; p++) {
       out[p] = (rgb[3 * p] * 19595 + rgb[3 * p + 1] * 38470 + rgb[3 * p + 2] * 7471 + 0x8000) >> 16;
@@ -161,7 +193,7 @@ function toChw(rgb: Uint8Array, C: number, plane: number, out: Uint8Array): void
 let sharpModule: SharpFactory | null = null;
 
 /** sharp is loaded on first use so the IDX and CIFAR readers work where its native binary is unavailable. */
-async function loadSharp(): Promise<SharpFactory> {
+export async function loadSharp(): Promise<SharpFactory> {
   if (sharpModule) return sharpModule;
   try {
     const mod = await import('sharp');

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCifar10, loadCifar100 } from './cifar.js';
 import type { Dataset } from './dataset.js';
-import { loadImageFolder, type ImageFolderOptions } from './image-folder.js';
+import { commonImageSize, loadImageFolder, type ImageFolderOptions } from './image-folder.js';
 import { loadIdxDir } from './idx.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -17,8 +17,12 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export interface ResolveOptions {
   /** Where `fashion-mnist` lives (default FASHION_MNIST_DIR). */
   fashionMnistDir?: string;
-  /** Image folders: target channels and size (default 3 x 224 x 224) and how to resize. */
+  /**
+   * Image folders: target channels and size and how to resize. Without a size: the images' own when they all
+   * share one, else `imageDefaultSize` (default 224x224).
+   */
   image?: Partial<ImageFolderOptions>;
+  imageDefaultSize?: { height: number; width: number; why: string };
 }
 
 export interface ResolvedData {
@@ -26,6 +30,8 @@ export interface ResolvedData {
   test?: Dataset;
   /** A short description for logs: `fashion-mnist (/usr/share/datasets/fashion-mnist)`. */
   description: string;
+  /** Image folders: the size images were brought to and why (`all the same size`, `sizes differ: ...`, `given`). */
+  imageSize?: { height: number; width: number; why: string };
 }
 
 export async function resolveData(spec: string, opts: ResolveOptions = {}): Promise<ResolvedData> {
@@ -43,7 +49,7 @@ export async function resolveData(spec: string, opts: ResolveOptions = {}): Prom
     if (kind === 'cifar100') return both(`cifar100 (${dir})`, (s) => loadCifar100(dir, s));
     return both(`${kind} (${dir})`, (s) => loadIdxDir(dir, s, kind === 'mnist' ? { classNames: 'digits' } : {}));
   }
-  return resolveImageFolder(spec, opts.image ?? {});
+  return resolveImageFolder(spec, opts.image ?? {}, opts.imageDefaultSize ?? { height: 224, width: 224, why: 'the default' });
 }
 
 /** Loads train, and test when its files are present (a missing test split is not an error). */
@@ -58,17 +64,25 @@ function both(description: string, load: (split: 'train' | 'test') => Dataset): 
   return test ? { train, test, description } : { train, description };
 }
 
-async function resolveImageFolder(dir: string, image: Partial<ImageFolderOptions>): Promise<ResolvedData> {
+async function resolveImageFolder(
+  dir: string, image: Partial<ImageFolderOptions>, fallback: { height: number; width: number; why: string },
+): Promise<ResolvedData> {
   if (!existsSync(dir)) {
     throw new Error(`data: ${dir} is neither a known dataset (fashion-mnist, idx:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR) nor an existing image folder`);
   }
-  const o: ImageFolderOptions = { height: 224, width: 224, ...image };
+  let imageSize: { height: number; width: number; why: string };
+  if (image.height !== undefined && image.width !== undefined) imageSize = { height: image.height, width: image.width, why: 'given' };
+  else {
+    const own = await commonImageSize(dir);
+    imageSize = own !== null ? { ...own, why: 'all the same size' } : { ...fallback, why: `sizes differ; ${fallback.why}` };
+  }
+  const o: ImageFolderOptions = { ...image, height: imageSize.height, width: imageSize.width };
   const subs = readdirSync(dir).filter((n) => !n.startsWith('.') && statSync(join(dir, n)).isDirectory());
   const split = subs.length > 0 && subs.includes('train') && subs.every((n) => ['train', 'val', 'test'].includes(n));
-  if (!split) return { train: await loadImageFolder(dir, o), description: `image folder ${dir}` };
+  if (!split) return { train: await loadImageFolder(dir, o), description: `image folder ${dir}`, imageSize };
   const train = await loadImageFolder(join(dir, 'train'), o);
   const testName = subs.includes('val') ? 'val' : subs.includes('test') ? 'test' : null;
-  if (testName === null) return { train, description: `image folder ${dir}/train` };
+  if (testName === null) return { train, description: `image folder ${dir}/train`, imageSize };
   const test = await loadImageFolder(join(dir, testName), { ...o, classNames: train.classNames });
-  return { train, test, description: `image folder ${dir} (train/ + ${testName}/)` };
+  return { train, test, description: `image folder ${dir} (train/ + ${testName}/)`, imageSize };
 }

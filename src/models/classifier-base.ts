@@ -22,6 +22,12 @@ export interface TrainOptions {
   memoryEfficient?: boolean;
   /** Also return the gradient of the loss with respect to the input, NCHW. */
   inputGrad?: boolean;
+  /**
+   * Fine-tuning with a frozen backbone (`--freeze features`): the body runs forward as in eval mode (batch-norm
+   * uses and keeps its running statistics, no dropout, nothing stored for backward) and has no backward at all;
+   * only the head's gradients are computed (the body's `param.grad` are left as they were).
+   */
+  frozenBody?: boolean;
 }
 
 export interface StepResult {
@@ -66,19 +72,24 @@ export abstract class ConvClassifier extends Module implements ImageClassifier {
     return new Tensor(logits, [input.n, this.numClasses]);
   }
 
-  /** x: [C][N][H][W] (channel-major) -> logits [N][numClasses] written into `out`; returns the features. */
-  forwardCNHW(ctx: Context, x: FeatureMap, out: Float32Array): FeatureMap {
-    const f = this.body(ctx, x);
+  /**
+   * x: [C][N][H][W] (channel-major) -> logits [N][numClasses] written into `out`; returns the features.
+   * `bodyCtx` runs the body (a frozen body: the eval-mode context while the head trains).
+   */
+  forwardCNHW(ctx: Context, x: FeatureMap, out: Float32Array, bodyCtx: Context = ctx): FeatureMap {
+    const f = this.body(bodyCtx, x);
     const pooled = ctx.ws.get('pooled', f.n * f.c);
     ctx.backend.globalAvgPool(f.c, f.n, f.h * f.w, f.data, pooled);
     ctx.trace?.({ path: this.poolName, kind: 'GlobalAvgPool', out: [f.n, f.c, 1, 1], macs: 0 });
+    ctx.tap?.(this.poolName, featureMap(nchwToCnhw(pooled, f.n, f.c, 1, 1), f.c, f.n, 1, 1)); // pooled [N][C] as [C][N][1][1]
     this.head.forward(ctx, f.n, pooled, out);
     return f;
   }
 
   /**
    * One training step's forward and backward: mean cross-entropy of the logits against `labels`, and every
-   * parameter's gradient (in `param.grad`, overwritten). The model must be in training mode.
+   * parameter's gradient (in `param.grad`, overwritten; the head's only with `frozenBody`). The model must be in
+   * training mode.
    */
   lossAndGrad(x: Tensor, labels: Int32Array, backend: Backend, opts: TrainOptions = {}): StepResult {
     if (!this.training) throw new Error('lossAndGrad: the model is in eval mode; call model.train() first');
@@ -86,15 +97,17 @@ export abstract class ConvClassifier extends Module implements ImageClassifier {
     const { n } = input;
     const k = this.numClasses;
     if (labels.length !== n) throw new Error(`lossAndGrad: ${labels.length} labels for a batch of ${n}`);
+    if (opts.frozenBody && opts.inputGrad) throw new Error('lossAndGrad: no input gradient with a frozen body (the body has no backward)');
     const ctx = this.context(backend, opts.memoryEfficient ?? true, {});
     const ops = backwardOps(ctx);
     const logits = new Float32Array(n * k);
-    const f = this.forwardCNHW(ctx, input, logits);
+    const f = this.forwardCNHW(ctx, input, logits, opts.frozenBody ? { ...ctx, training: false } : ctx);
 
     const dLogits = this.ws.get('grad.logits', n * k);
     const loss = ops.softmaxCrossEntropy(n, k, logits, labels, dLogits);
     const dPooled = this.ws.get('grad.pooled', n * f.c);
-    this.head.backward(ctx, n, this.ws.get('pooled', n * f.c), dLogits, dPooled);
+    this.head.backward(ctx, n, this.ws.get('pooled', n * f.c), dLogits, opts.frozenBody ? null : dPooled);
+    if (opts.frozenBody) return { loss, logits: new Tensor(logits, [n, k]), correct: countCorrect(logits, labels, k) };
     const dFeat = featureMap(this.ws.get('grad.features', f.data.length), f.c, n, f.h, f.w);
     ops.globalAvgPool(f.c, n, f.h * f.w, dPooled, dFeat.data);
     const dx = opts.inputGrad ? { ...input, data: new Float32Array(input.data.length) } : null;

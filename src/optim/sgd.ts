@@ -3,6 +3,8 @@
  * buf = momentum * buf + (1 - dampening) * g (buf = g on the first step), then g = g + momentum * buf
  * (Nesterov) or g = buf, and p -= lr * g. Weight decay is coupled, as in the paper (1e-4); it can skip
  * one-dimensional parameters (batch-norm scales and shifts, biases). Its state goes into checkpoints.
+ * Parameter groups (PyTorch's `param_groups`, reduced to what fine-tuning needs): each group's learning rate is
+ * `lrScale * lr`, so a schedule that sets `lr` moves every group together (`--backbone-lr 0.1`).
  */
 import type { Parameter } from '../nn/parameter.js';
 
@@ -16,16 +18,40 @@ export interface SgdOptions {
   noDecayOnBnAndBias?: boolean;
 }
 
+/** Parameters that share a learning-rate multiplier. */
+export interface ParamGroup {
+  params: readonly [string, Parameter][];
+  /** this group's learning rate is lrScale * sgd.lr (default 1) */
+  lrScale?: number;
+}
+
 export class SGD {
   lr: number;
   readonly momentum: number;
   readonly dampening: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
+  /** every parameter, groups concatenated in order */
+  readonly params: readonly [string, Parameter][];
+  private readonly scales: number[];
   private readonly decays: boolean[];
   private readonly buffers: (Float32Array | null)[];
 
-  constructor(readonly params: readonly [string, Parameter][], opts: SgdOptions) {
+  /** `params`: one list (one group at lr) or parameter groups with their lr multipliers. */
+  constructor(params: readonly [string, Parameter][] | readonly ParamGroup[], opts: SgdOptions) {
+    const groups: readonly ParamGroup[] = params.length > 0 && !Array.isArray(params[0])
+      ? (params as readonly ParamGroup[])
+      : [{ params: params as readonly [string, Parameter][] }];
+    this.params = groups.flatMap((g) => g.params);
+    this.scales = groups.flatMap((g) => g.params.map(() => g.lrScale ?? 1));
+    for (const g of groups) {
+      if (!((g.lrScale ?? 1) > 0)) throw new Error(`sgd: a parameter group's lr multiplier must be positive, got ${g.lrScale}`);
+    }
+    const names = new Set<string>();
+    for (const [name] of this.params) {
+      if (names.has(name)) throw new Error(`sgd: parameter ${name} is in more than one group`);
+      names.add(name);
+    }
     this.lr = opts.lr;
     this.momentum = opts.momentum ?? 0;
     this.dampening = opts.dampening ?? 0;
@@ -35,14 +61,15 @@ export class SGD {
     if (this.momentum < 0) throw new Error(`sgd: momentum must be >= 0, got ${this.momentum}`);
     if (this.weightDecay < 0) throw new Error(`sgd: weight decay must be >= 0, got ${this.weightDecay}`);
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error('sgd: Nesterov momentum needs momentum > 0 and dampening 0');
-    this.decays = params.map(([, p]) => !(opts.noDecayOnBnAndBias && p.rank === 1));
-    this.buffers = params.map(() => null);
+    this.decays = this.params.map(([, p]) => !(opts.noDecayOnBnAndBias && p.rank === 1));
+    this.buffers = this.params.map(() => null);
   }
 
   /** One update of every parameter from its gradient. */
   step(): void {
-    const { lr, momentum, dampening, nesterov } = this;
+    const { momentum, dampening, nesterov } = this;
     for (let i = 0; i < this.params.length; i++) {
+      const lr = this.lr * this.scales[i];
       const p = this.params[i][1];
       const w = p.data;
       const g = p.grad;

@@ -33,6 +33,14 @@ export interface TrainingState {
   options: Record<string, unknown>;
 }
 
+/** Where a fine-tuned model started (`train --finetune FILE` or `--pretrained NAME`). */
+export interface FinetunedFrom {
+  kind: 'checkpoint' | 'weights' | 'pretrained';
+  file: string;
+  /** the pretrained name, or the source checkpoint's arch */
+  name: string | null;
+}
+
 export interface CheckpointMeta {
   family: string;
   arch: string | null;
@@ -40,6 +48,8 @@ export interface CheckpointMeta {
   classNames: string[];
   preprocessing: Preprocessing;
   training: TrainingState | null;
+  /** absent for a model trained from scratch */
+  finetunedFrom?: FinetunedFrom | null;
 }
 
 export interface Checkpoint {
@@ -61,6 +71,7 @@ export async function writeCheckpoint(
     classNames: JSON.stringify(meta.classNames),
     preprocessing: JSON.stringify(meta.preprocessing),
     ...(meta.training !== null ? { training: JSON.stringify(meta.training) } : {}),
+    ...(meta.finetunedFrom ? { finetunedFrom: JSON.stringify(meta.finetunedFrom) } : {}),
   });
 }
 
@@ -93,6 +104,7 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
       classNames: parse<string[]>('classNames') ?? [],
       preprocessing: parse<Preprocessing>('preprocessing') ?? { mean: [0], std: [1], inputSize: [0, 0, 0] },
       training: parse<TrainingState | null>('training'),
+      finetunedFrom: parse<FinetunedFrom | null>('finetunedFrom'),
     },
     state,
     momentum,

@@ -13,10 +13,11 @@ import type { Dataset } from '../data/dataset.js';
 import { DataLoader } from '../data/loader.js';
 import type { AugmentOptions } from '../data/transforms.js';
 import type { ImageClassifier } from '../models/classifier.js';
-import { SGD } from '../optim/sgd.js';
+import { headParameterNames } from '../models/adapt.js';
+import { SGD, type ParamGroup } from '../optim/sgd.js';
 import { learningRate, type ScheduleName } from '../optim/schedule.js';
 import { Tensor } from '../tensor/tensor.js';
-import { writeCheckpoint, type Checkpoint, type CheckpointMeta, type Preprocessing, type TrainingState } from './checkpoint.js';
+import { writeCheckpoint, type Checkpoint, type CheckpointMeta, type FinetunedFrom, type Preprocessing, type TrainingState } from './checkpoint.js';
 import { curvesSvg, type EpochMetrics } from './curves.js';
 import { evaluate } from './evaluate.js';
 import { clipGradNorm, firstNonFinite } from './grad-guard.js';
@@ -40,6 +41,10 @@ export interface TrainConfig {
   saveEvery?: number | null;
   /** clip the gradients' total L2 norm to this before each update (torch.nn.utils.clip_grad_norm_) */
   clipGradNorm?: number | null;
+  /** fine-tuning: the backbone runs frozen (eval mode, no backward) and only the classifier trains */
+  frozenBody?: boolean;
+  /** fine-tuning: the backbone's learning rate is this times the classifier's (default 1) */
+  backboneLrScale?: number;
 }
 
 export interface StepProgress {
@@ -67,6 +72,8 @@ export interface FitArgs {
   config: TrainConfig;
   outDir: string;
   resume?: Checkpoint;
+  /** recorded in the checkpoints' metadata */
+  finetunedFrom?: FinetunedFrom | null;
   onStep?: (p: StepProgress) => void;
   onEpoch?: (m: EpochMetrics) => void;
   /** polled after every step; true saves the state and returns (Ctrl-C) */
@@ -98,7 +105,7 @@ export async function fit(a: FitArgs): Promise<FitResult> {
     batchSize: c.batchSize, shuffle: true, seed: c.seed, dropLast: a.train.size > c.batchSize,
     augment: c.augment ?? undefined, mean: a.preprocessing.mean, std: a.preprocessing.std,
   });
-  const sgd = new SGD(model.namedParameters(), {
+  const sgd = new SGD(parameterGroups(model, c), {
     lr: c.lr, momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay, noDecayOnBnAndBias: c.noDecayOnBnAndBias,
   });
   const schedule = { name: c.schedule, baseLr: c.lr, epochs: c.epochs, stepsPerEpoch: loader.numBatches, warmupEpochs: c.warmupEpochs };
@@ -113,8 +120,9 @@ export async function fit(a: FitArgs): Promise<FitResult> {
   if (!a.resume) writeFileSync(join(a.outDir, 'metrics.jsonl'), ''); // a fresh run starts a fresh log
   const meta = (training: TrainingState | null): CheckpointMeta => ({
     family: model.family, arch: a.arch, config: { ...model.modelConfig }, classNames: a.classNames, preprocessing: a.preprocessing, training,
+    finetunedFrom: a.finetunedFrom ?? a.resume?.meta.finetunedFrom ?? null,
   });
-  const params = model.namedParameters();
+  const params = sgd.params; // the trained parameters (all, or the head's with a frozen body), in model order
   const writer = a.saveCheckpoint ?? writeCheckpoint;
   const lastPath = join(a.outDir, 'last.safetensors');
   /** the step of the last.safetensors this run wrote (null: none yet) */
@@ -144,7 +152,7 @@ export async function fit(a: FitArgs): Promise<FitResult> {
       for await (const b of loader.epoch(epoch, state.batchInEpoch)) {
         lr = learningRate(schedule, state.step);
         sgd.lr = lr;
-        const r = model.lossAndGrad(new Tensor(b.x, [b.size, ch, h, w]), b.labels, backend, { memoryEfficient: c.memoryEfficient });
+        const r = model.lossAndGrad(new Tensor(b.x, [b.size, ch, h, w]), b.labels, backend, { memoryEfficient: c.memoryEfficient, frozenBody: c.frozenBody ?? false });
         const badGrad = firstNonFinite(params, 'grad');
         if (!Number.isFinite(r.loss) || badGrad !== null) {
           const where = badGrad !== null
@@ -219,6 +227,20 @@ export async function fit(a: FitArgs): Promise<FitResult> {
     await loader.close();
   }
   return { metrics, state, stoppedEarly };
+}
+
+/**
+ * What SGD updates: every parameter; with a frozen body only the head's (the body's are never touched, and
+ * hold no momentum); with a backbone learning-rate multiplier, the body as a group of its own.
+ */
+function parameterGroups(model: ImageClassifier, c: TrainConfig): ParamGroup[] {
+  const head = new Set(headParameterNames(model));
+  const params = model.namedParameters();
+  const headParams = params.filter(([n]) => head.has(n));
+  if (c.frozenBody) return [{ params: headParams }];
+  const scale = c.backboneLrScale ?? 1;
+  if (scale === 1) return [{ params }];
+  return [{ params: params.filter(([n]) => !head.has(n)), lrScale: scale }, { params: headParams }];
 }
 
 /** Small text files (curves.svg, the rewritten metrics.jsonl): temp file, fsync, rename. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { loadImageFolder } from '../../src/data/image-folder.js';
+import { commonImageSize, loadImageFolder } from '../../src/data/image-folder.js';
 import { resolveData } from '../../src/data/resolve.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'image-folder-test-'));
@@ -97,4 +97,21 @@ test('resolveData: image folder with train/ and val/ splits shares the training 
   assert.equal(r.test?.label(0), 1);
   await assert.rejects(resolveData(join(tmp, 'missing')), /neither a known dataset .* nor an existing image folder/);
   await assert.rejects(resolveData('fashion-mnist', { fashionMnistDir: join(tmp, 'nofm') }), /install it with: apt-get install dataset-fashion-mnist/);
+});
+
+test('commonImageSize: the one size of every image (headers only, unreadable files passed over) or null; resolveData defaults to it', async () => {
+  assert.equal(await commonImageSize(root), null); // pets: 10x6, 8x8, 5x7, ...
+  const same = join(tmp, 'same');
+  for (const [c, name] of [['a', 'x.png'], ['a', 'y.jpg'], ['b', 'z.png']]) {
+    mkdirSync(join(same, c), { recursive: true });
+    await solid(join(same, c, name), 20, 14, [9, 9, 9], name.endsWith('.png') ? 'png' : 'jpeg');
+  }
+  writeFileSync(join(same, 'b', 'broken.png'), 'not a png');
+  assert.deepEqual(await commonImageSize(same), { height: 14, width: 20 });
+  const r = await resolveData(same, { image: { warn: () => undefined } });
+  assert.deepEqual([r.train.height, r.train.width], [14, 20]);
+  assert.deepEqual(r.imageSize, { height: 14, width: 20, why: 'all the same size' });
+  const mixed = await resolveData(root, { image: { warn: () => undefined }, imageDefaultSize: { height: 9, width: 9, why: 'the source size' } });
+  assert.deepEqual(mixed.imageSize, { height: 9, width: 9, why: 'sizes differ; the source size' });
+  assert.equal(mixed.train.height, 9);
 });

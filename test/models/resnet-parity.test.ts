@@ -55,7 +55,7 @@ for (const file of FILES) {
       const seen = new Map<string, FeatureMap>();
       const logits = m.forward(fx.get('eval.input'), backend, { tap: (p, x) => seen.set(p, x) });
       assertClose(logits.data, fx.get('eval.logits').data, `${file} logits (tapped)`, 1e-4);
-      assert.deepEqual([...seen.keys()], [m.bn1 === null ? 'conv1' : 'maxpool', ...m.layers.map((l) => l.path)]);
+      assert.deepEqual([...seen.keys()], [m.bn1 === null ? 'conv1' : 'maxpool', ...m.layers.map((l) => l.path), 'avgpool']);
     });
   }
   for (const backend of trainable) {

@@ -6,14 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Backend, ConvGeometry, ConvPre, F32, PoolGeometry } from '../backend.js';
 import { checkConvGeometry, convDims, expectAtLeast, expectDims, expectLength } from '../validate.js';
 import { checkConvPre } from '../reference/conv2d.js';
 import { checkPoolArgs } from '../reference/max-pool.js';
 import { makeBackward, type AddonBackward } from './backward.js';
 import { convGeomOk, dim, overlaps, poolOk, reject } from './checks.js';
+import { addonCandidates } from './platform.js';
 
 /** Instruction sets the addon may be built for (csrc/common.h). */
 export type NativeIsa = 'avx512' | 'avx2' | 'sse2' | 'neon' | 'generic';
@@ -57,19 +56,6 @@ interface Addon extends AddonBackward {
   setIsa(isa: string): void;
   setThreads(n: number): void;
   fmaPeak(iters: number, threads: number): number;
-}
-
-const ADDON_FILE = path.join('build', 'Release', 'densenet_native.node');
-
-/** Finds build/Release/densenet_native.node above this file (src/backend/native or dist/backend/native). */
-function findAddon(): string | null {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = path.join(dir, ADDON_FILE);
-    if (existsSync(p)) return p;
-    dir = path.dirname(dir);
-  }
-  return null;
 }
 
 function convOk(g: ConvGeometry, x: F32, w: F32, bias: F32 | null, y: F32): boolean {
@@ -246,16 +232,19 @@ let loaded: NativeBackend | null = null;
 /** Loads the addon once; throws an Error saying why when it is not built or does not load. */
 export function loadNative(): NativeBackend {
   if (loaded) return loaded;
-  const file = findAddon();
-  if (file === null) {
-    throw new Error(`native addon not built (no ${ADDON_FILE}; run \`node scripts/build-native.mjs\`)`);
+  // each candidate that is missing or does not load adds one line to the error: why it was passed over
+  const misses: string[] = [];
+  for (const { file, kind } of addonCandidates()) {
+    if (!existsSync(file)) {
+      misses.push(`no ${kind} ${file}`);
+      continue;
+    }
+    try {
+      loaded = makeBackend(createRequire(import.meta.url)(file) as Addon);
+      return loaded;
+    } catch (e) {
+      misses.push(`${kind} ${file} failed to load: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
-  let mod: unknown;
-  try {
-    mod = createRequire(import.meta.url)(file);
-  } catch (e) {
-    throw new Error(`native addon ${file} failed to load: ${(e as Error).message}`);
-  }
-  loaded = makeBackend(mod as Addon);
-  return loaded;
+  throw new Error(`native addon not available (${misses.join('; ')}; build it with \`node scripts/build-native.mjs\`)`);
 }

@@ -1,0 +1,114 @@
+/**
+ * Pillow's antialiased bilinear resize of 8-bit images (Image.resize(size, BILINEAR), which torchvision's
+ * Resize calls for PIL images), reimplemented to give the same bytes. After Pillow's src/libImaging/Resample.c
+ * (ImagingResampleInner, precompute_coeffs, normalize_coeffs_8bpc, ImagingResample{Horizontal,Vertical}_8bpc):
+ * - separable: a horizontal pass over the rows the vertical pass will read, then a vertical pass, each rounded
+ *   to uint8 (so the result is not the exact 2-D filter; it is Pillow's);
+ * - the triangle filter's support is 1 output pixel, widened by the downscale factor (antialiasing: every
+ *   source pixel under the footprint contributes); upscaling keeps support 1 (plain bilinear);
+ * - weights are computed in double, normalised to sum 1, then turned into fixed point with 22 fraction bits
+ *   (round half away from zero) and accumulated in integers from 1 << 21 (rounding), clamped to 0..255.
+ * A pass whose size does not change is skipped, as in Pillow. Browser-safe (no imports). Not other filters.
+ */
+
+const PRECISION_BITS = 22; // 32 - 8 - 2, Pillow's
+
+interface Coeffs {
+  /** taps per output pixel (the row stride of `k`) */
+  ksize: number;
+  /** first source index of each output pixel */
+  start: Int32Array;
+  /** number of source pixels of each output pixel */
+  count: Int32Array;
+  /** fixed-point weights, [out][ksize] */
+  k: Int32Array;
+}
+
+/** Weights for resampling `inSize` source pixels to `outSize` (Pillow's precompute_coeffs, box 0..inSize). */
+function coeffs(inSize: number, outSize: number): Coeffs {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = filterScale; // bilinear support 1.0, scaled
+  const ksize = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const k = new Int32Array(outSize * ksize);
+  const w = new Float64Array(ksize);
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    const inv = 1 / filterScale;
+    // (int)(x + 0.5) in C truncates toward zero; Math.trunc does the same for the negative values near 0
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
+    let sum = 0;
+    for (let x = 0; x < xmax; x++) {
+      const t = Math.abs((x + xmin - center + 0.5) * inv);
+      w[x] = t < 1 ? 1 - t : 0;
+      sum += w[x];
+    }
+    for (let x = 0; x < xmax; x++) {
+      const v = sum !== 0 ? w[x] / sum : w[x];
+      // normalize_coeffs_8bpc: (int)(0.5 + v * 2^22), or (int)(-0.5 + ...) for negative weights
+      k[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+    }
+    start[xx] = xmin;
+    count[xx] = xmax;
+  }
+  return { ksize, start, count, k };
+}
+
+/** Pillow's clip8: the accumulator's integer part, clamped to 0..255. */
+function clip8(acc: number): number {
+  const v = acc >> PRECISION_BITS;
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/**
+ * src: [h][w][c] uint8 -> [outH][outW][c] uint8, as PIL's Image.resize((outW, outH), Image.BILINEAR) on an image
+ * of c 8-bit bands.
+ */
+export function resizeBilinearAA(src: Uint8Array, w: number, h: number, c: number, outW: number, outH: number): Uint8Array {
+  if (src.length !== w * h * c) throw new Error(`resizeBilinearAA: ${src.length} bytes for ${w}x${h}x${c}`);
+  if (!(Number.isInteger(outW) && outW > 0 && Number.isInteger(outH) && outH > 0)) throw new Error(`resizeBilinearAA: bad output size ${outW}x${outH}`);
+  if (outW === w && outH === h) return src.slice();
+  const half = 1 << (PRECISION_BITS - 1);
+  const vert = coeffs(h, outH);
+  // rows of the source the vertical pass reads (Pillow's ybox_first/ybox_last)
+  const y0 = outH === h ? 0 : vert.start[0];
+  const y1 = outH === h ? h : vert.start[outH - 1] + vert.count[outH - 1];
+  let rows = src;
+  let rowOffset = 0; // source row of rows[0]
+  if (outW !== w) {
+    const hor = coeffs(w, outW);
+    const n = y1 - y0;
+    rows = new Uint8Array(n * outW * c);
+    for (let y = 0; y < n; y++) {
+      const sRow = (y + y0) * w * c;
+      for (let xx = 0; xx < outW; xx++) {
+        const s0 = hor.start[xx];
+        const cnt = hor.count[xx];
+        const kb = xx * hor.ksize;
+        for (let ch = 0; ch < c; ch++) {
+          let acc = half;
+          for (let x = 0; x < cnt; x++) acc += src[sRow + (s0 + x) * c + ch] * hor.k[kb + x];
+          rows[(y * outW + xx) * c + ch] = clip8(acc);
+        }
+      }
+    }
+    rowOffset = y0;
+  }
+  if (outH === h) return rows;
+  const out = new Uint8Array(outH * outW * c);
+  const rowLen = outW * c;
+  for (let yy = 0; yy < outH; yy++) {
+    const s0 = vert.start[yy] - rowOffset;
+    const cnt = vert.count[yy];
+    const kb = yy * vert.ksize;
+    for (let i = 0; i < rowLen; i++) {
+      let acc = half;
+      for (let y = 0; y < cnt; y++) acc += rows[(s0 + y) * rowLen + i] * vert.k[kb + y];
+      out[yy * rowLen + i] = clip8(acc);
+    }
+  }
+  return out;
+}
