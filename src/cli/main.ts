@@ -50,7 +50,9 @@ function addTrainOptions(cmd: Command): Command {
       .option('--no-memory-efficient', 'keep every BN-ReLU output (more memory, same numbers)')
       .option('--input-size <HxW>', "image folders: the size images are resized to (default: the images' own when all share one, else 224)")
       .option('--limit <n>', 'use a seeded sample of at most n training and n validation images (smoke runs)')
-      .option('--max-memory <size>', 'largest batch (up to --batch-size) whose planned training memory fits, e.g. 4GB'),
+      .option('--max-memory <size>', 'largest batch (up to --batch-size) whose planned training memory fits, e.g. 4GB')
+      .option('--save-every <n>', 'also save OUT/last.safetensors every n steps (default: each epoch)')
+      .option('--clip-grad-norm <x>', "clip the gradients' total L2 norm to x (torch.nn.utils.clip_grad_norm_)"),
   );
 }
 

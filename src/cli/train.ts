@@ -1,8 +1,9 @@
 /**
  * `densenet train`: parses flags into a model config, a data spec and a TrainConfig, then makes one library call
- * (fit). Shows a progress bar per epoch, prints one line per epoch, and on Ctrl-C saves where it stood.
+ * (fit). Shows a progress bar per epoch, prints one line per epoch, and on Ctrl-C or SIGTERM saves where it stood.
  * `--finetune FILE` / `--pretrained NAME` start from existing weights (cli/finetune.ts builds that model).
  */
+import { freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { getBackend } from '../backend/select.js';
 import { resolveData } from '../data/resolve.js';
@@ -11,7 +12,7 @@ import { Rng } from '../tensor/rng.js';
 import { computeMeanStd } from '../data/transforms.js';
 import { isScheduleName, SCHEDULES } from '../optim/schedule.js';
 import { readCheckpoint, type Checkpoint } from '../train/checkpoint.js';
-import { fit, type FitResult, type TrainConfig } from '../train/trainer.js';
+import { checkOutDir, fit, type FitResult, type TrainConfig } from '../train/trainer.js';
 import type { ImageClassifier } from '../models/classifier.js';
 import { buildModel, describeConfigDifference, modelFromFlags } from './build-model.js';
 import type { ModelFlags } from './model-options.js';
@@ -44,6 +45,8 @@ export interface TrainFlags extends ModelFlags {
   inputSize?: string;
   limit?: string;
   maxMemory?: string;
+  saveEvery?: string;
+  clipGradNorm?: string;
   finetune?: string;
   pretrained?: string;
   freeze?: string;
@@ -74,6 +77,8 @@ export function trainConfigFrom(f: TrainFlags): TrainConfig {
     seed: num('seed', f.seed, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'),
     maxSteps: f.maxSteps !== undefined ? posInt('max-steps', f.maxSteps) : null,
     memoryEfficient: f.memoryEfficient,
+    saveEvery: f.saveEvery !== undefined ? posInt('save-every', f.saveEvery) : null,
+    clipGradNorm: f.clipGradNorm !== undefined ? num('clip-grad-norm', f.clipGradNorm, (x) => x > 0, 'a positive number') : null,
     ...fineTuningOptions(f),
   };
 }
@@ -108,6 +113,7 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   const config = trainConfigFrom(f);
   const valSplit = num('val-split', f.valSplit, (x) => x >= 0 && x < 1, 'a fraction in [0, 1)');
   const resume: Checkpoint | null = f.resume !== undefined ? await readCheckpoint(f.resume) : null;
+  checkOutDir(f.out); // an unwritable --out fails here, before any data is read (fit makes the folder)
   if (resume !== null && (f.finetune !== undefined || f.pretrained !== undefined)) {
     throw new Error('--resume continues a run with its own weights; drop --finetune/--pretrained');
   }
@@ -177,6 +183,7 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   model.checkInput([1, train.channels, train.height, train.width]);
 
   if (f.maxMemory !== undefined) fitBatchToMemory(f.maxMemory, model, config, [train.channels, train.height, train.width], log);
+  else refuseBeyondMachine(model, config, Math.min(config.batchSize, train.size), [train.channels, train.height, train.width], log);
   const backend = await getBackend(f.backend, undefined, { training: true });
   // normalisation: a resumed run's; the source weights' when the channels are unchanged; else the data's own
   const sourceStats = source !== null && adapted?.inputConv === null && source.preprocessing !== null ? source.preprocessing : null;
@@ -196,12 +203,13 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
   }
 
   let stop = false;
-  const onSigint = (): void => {
-    if (stop) process.exit(130);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop) process.exit(signal === 'SIGINT' ? 130 : 143); // safe: saves are atomic, the last checkpoint stays whole
     stop = true;
-    log.log('train: interrupted; saving after this step (Ctrl-C again to quit now)');
+    log.log(`train: ${signal === 'SIGINT' ? 'interrupted' : 'terminated (SIGTERM)'}; saving after this step (Ctrl-C again to quit now)`);
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const t0 = performance.now();
   try {
     const result = await fit({
@@ -224,7 +232,8 @@ export async function trainFromFlags(f: TrainFlags, log: Progress): Promise<Trai
     else log.log(`train: done in ${formatDuration(seconds)}; best val acc ${(100 * Math.max(0, result.state.bestValAcc)).toFixed(2)}%; wrote ${f.out}/{last,best}.safetensors, metrics.jsonl, curves.svg`);
     return { result, model, arch, input: preprocessing.inputSize, seconds };
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
@@ -286,4 +295,23 @@ function fitBatchToMemory(spec: string, model: ImageClassifier, config: TrainCon
   }
   log.log(`train: batch ${config.batchSize} would need about ${bytes(asked)} > --max-memory ${spec}; using batch ${b} (${bytes(need(b))})`);
   config.batchSize = b;
+}
+
+/**
+ * Without --max-memory: a batch (as large as the data fills) whose planned training memory exceeds what this machine (or its cgroup) has is
+ * refused up front with the planner's estimate, rather than swapping or being killed mid-epoch; one that exceeds
+ * the memory free right now only gets a warning (free memory moves).
+ */
+function refuseBeyondMachine(model: ImageClassifier, config: TrainConfig, batch: number, input: [number, number, number], log: Progress): void {
+  const [c, h, w] = input;
+  const p = planMemory(model, c, h, w, batch); // the batch the data can fill
+  const need = config.memoryEfficient ? p.trainEfficientBytes : p.trainNaiveBytes;
+  const limit = process.constrainedMemory();
+  const total = limit > 0 ? Math.min(limit, totalmem()) : totalmem();
+  const what = `batch ${batch} at ${c}x${h}x${w} needs about ${bytes(need)} (planner estimate, memory-efficient ${config.memoryEfficient ? 'on' : 'off'})`;
+  if (need > total) {
+    throw new Error(`train: ${what} but this machine has ${bytes(total)}; use a smaller --batch-size` +
+      `${config.memoryEfficient ? '' : ', --memory-efficient'} or --max-memory to pick a batch that fits`);
+  }
+  if (need > freemem()) log.log(`train: warning: ${what}, more than the ${bytes(freemem())} free now`);
 }

@@ -2,7 +2,8 @@
  * Checkpoints: one safetensors file holding the model's state_dict under torchvision's names (so PyTorch reads
  * the weights directly), the optimiser's momentum buffers as `optimizer.momentum.<param>` tensors (last.safetensors
  * only), and in the metadata everything needed to rebuild and resume: the model config, class names,
- * preprocessing, the training options, epoch/step and RNG state. Written atomically (temp file + rename).
+ * preprocessing, the training options, epoch/step and RNG state. Written crash-safely (temp file, fsync, rename,
+ * folder fsync: see writeSafetensorsFile), so a kill mid-save leaves the previous checkpoint whole.
  */
 import { readWeightsFile, writeSafetensorsFile } from '../io/weights-file.js';
 import { Tensor } from '../tensor/tensor.js';
