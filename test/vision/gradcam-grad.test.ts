@@ -10,6 +10,7 @@ import type { Backend } from '../../src/backend/backend.js';
 import { availableBackends } from '../../src/backend/select.js';
 import { BatchNorm2d } from '../../src/nn/batchnorm.js';
 import { DenseNet } from '../../src/models/densenet.js';
+import { createResNet } from '../../src/models/variants-resnet.js';
 import type { FeatureMap } from '../../src/nn/context.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -157,4 +158,18 @@ test('gradCam: arg-max class by default, map in [0, 1] with its maximum 1, upsam
   assert.equal(d.classIndex, best);
   const probs = logits.map((v) => Math.exp(v - logits[best]));
   assert.ok(Math.abs(d.prob - probs[best] / probs.reduce((a, b) => a + b, 0)) < 1e-5);
+});
+
+test('scoreGrad on a ResNet (the default target, the body output f): d logit[c] / d f = W[c] / (h * w) everywhere', () => {
+  const be = backends[0];
+  const model = createResNet('resnet20', { numClasses: 4 }, 3).eval();
+  const r = model.scoreGrad(randomInput([2, 3, 16, 16], new Rng(2)), Int32Array.of(2, 0), be);
+  const [n, c, h, w] = r.grad.shape;
+  assert.deepEqual([n, c, h, w], [2, 64, 4, 4]);
+  const weight = model.fc.weight.data;
+  const want = new Float32Array(n * c * h * w);
+  [2, 0].forEach((cls, i) => {
+    for (let ch = 0; ch < c; ch++) want.fill(weight[cls * c + ch] / (h * w), (i * c + ch) * h * w, (i * c + ch + 1) * h * w);
+  });
+  assert.ok(r.grad.data.every((v, i) => Math.abs(v - want[i]) <= 1e-7));
 });
