@@ -50,3 +50,6 @@ export { extractFeatures, extractEmbedding, type ExtractedFeatures } from './vis
 export { softmaxRows, topK, type ClassProb } from './vision/predict.js';
 export { listImageFiles } from './vision/files.js';
 export { imageBatches, type ImageBatch } from './vision/batches.js';
+export { gradCam, type GradCamOptions, type GradCamResult } from './vision/gradcam.js';
+export type { ScoreGrad } from './models/classifier-base.js';
+export { jet, overlayHeat } from './vision/colormap.js';

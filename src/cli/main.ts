@@ -13,6 +13,7 @@ import type { EvalFlags } from './eval.js';
 import type { ExportFlags } from './export.js';
 import type { EmbedFlags } from './embed.js';
 import type { PredictFlags } from './predict.js';
+import type { GradcamFlags } from './gradcam.js';
 import type { SummaryFlags } from './summary.js';
 import type { TrainFlags } from './train.js';
 
@@ -159,6 +160,17 @@ export function buildProgram(): Command {
       .option('--batch-size <n>', 'images per forward pass', '8')
       .option('--backend <name>', 'native | wasm | reference'),
   )).action(async (paths: string[], opts: EmbedFlags) => (await import('./embed.js')).runEmbed(paths, opts));
+
+  addModelOptions(addWeightsOptions(
+    program
+      .command('gradcam')
+      .description('Grad-CAM: the image with the heat map of one class (from the last dense block) over it, as PNG')
+      .argument('<image>', 'a JPEG, PNG or WebP file')
+      .option('--class <c>', 'the class index to explain (default: the predicted class)')
+      .option('--alpha <x>', 'opacity of the heat map over the image, 0..1', '0.5')
+      .option('--out <file>', 'the PNG to write')
+      .option('--backend <name>', 'native | wasm | reference'),
+  )).action(async (image: string, opts: GradcamFlags) => (await import('./gradcam.js')).runGradcam(image, opts));
 
   return program;
 }

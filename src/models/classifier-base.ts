@@ -1,7 +1,8 @@
 /**
  * What DenseNet and the ResNet baseline share: a convolutional body, then global average pooling and a linear
  * head; NCHW at the API and channel-major inside; one Workspace of reused buffers; the training step (forward,
- * softmax cross-entropy, backward through head and body). Subclasses define the body and its backward only.
+ * softmax cross-entropy, backward through head and body), and the eval-mode gradient of a class score w.r.t. a
+ * feature map (scoreGrad, for explanations). Subclasses define the body and its backward only.
  */
 import type { Backend } from '../backend/backend.js';
 import { backwardOps, featureMap, Workspace, type Context, type FeatureMap, type Tracer } from '../nn/context.js';
@@ -37,6 +38,16 @@ export interface StepResult {
   /** samples whose arg-max logit is the label */
   correct: number;
   inputGrad?: Tensor;
+}
+
+/** Class scores' gradient w.r.t. a feature map, from one eval-mode forward (ConvClassifier.scoreGrad). */
+export interface ScoreGrad {
+  /** [N, numClasses] */
+  logits: Tensor;
+  /** the feature map A: [N, C, h, w] */
+  activation: Tensor;
+  /** d logits[i][classes[i]] / d A: [N, C, h, w] */
+  grad: Tensor;
 }
 
 export abstract class ConvClassifier extends Module implements ImageClassifier {
@@ -116,6 +127,42 @@ export abstract class ConvClassifier extends Module implements ImageClassifier {
     const result: StepResult = { loss, logits: new Tensor(logits, [n, k]), correct: countCorrect(logits, labels, k) };
     if (dx !== null) result.inputGrad = new Tensor(cnhwToNchw(dx.data, n, input.c, input.h, input.w), x.shape);
     return result;
+  }
+
+  /**
+   * Eval mode: the gradient of one class score per sample, logits[i][classes[i]], w.r.t. the feature map that
+   * `explainBackward` names (DenseNet: the last dense block's output), through the existing backward ops: the
+   * head's linear backward (its weight gradient into scratch: parameter gradients stay untouched), the global
+   * average pooling's, then the body's last steps. Grad-CAM (src/vision/gradcam.ts) weighs the map with it.
+   */
+  scoreGrad(x: Tensor, classes: Int32Array, backend: Backend): ScoreGrad {
+    if (this.training) throw new Error('scoreGrad: the model is in training mode; call model.eval() first (running statistics)');
+    const input = this.input(x);
+    const { n } = input;
+    const k = this.numClasses;
+    if (classes.length !== n) throw new Error(`scoreGrad: ${classes.length} class indices for a batch of ${n}`);
+    for (const c of classes) if (!(c >= 0 && c < k)) throw new Error(`scoreGrad: class ${c} is out of range (0..${k - 1})`);
+    const ctx = this.context(backend, true, {});
+    const logits = new Float32Array(n * k);
+    const f = this.forwardCNHW(ctx, input, logits);
+
+    const dLogits = this.ws.zeros('grad.logits', n * k);
+    for (let i = 0; i < n; i++) dLogits[i * k + classes[i]] = 1;
+    const dPooled = this.ws.get('grad.pooled', n * f.c);
+    this.head.backward(ctx, n, this.ws.get('pooled', n * f.c), dLogits, dPooled, this.ws.get('grad.head.scratch', k * f.c), null);
+    const dFeat = featureMap(this.ws.get('grad.features', f.data.length), f.c, n, f.h, f.w);
+    backwardOps(ctx).globalAvgPool(f.c, n, f.h * f.w, dPooled, dFeat.data);
+    const { map, grad } = this.explainBackward(ctx, f, dFeat);
+    const nchw = (m: FeatureMap): Tensor => new Tensor(cnhwToNchw(m.data, m.n, m.c, m.h, m.w), [m.n, m.c, m.h, m.w]);
+    return { logits: new Tensor(logits, [n, k]), activation: nchw(map), grad: nchw(grad) };
+  }
+
+  /**
+   * Eval mode, right after scoreGrad's forward: from the body output `f` and its gradient `df`, the feature map
+   * scoreGrad explains and its gradient. By default the body output itself.
+   */
+  protected explainBackward(_ctx: Context, f: FeatureMap, df: FeatureMap): { map: FeatureMap; grad: FeatureMap } {
+    return { map: f, grad: df };
   }
 
   /** Runs on `ws` from now on (a measuring workspace for memory planning). */

@@ -126,6 +126,19 @@ export class Features extends Module {
     this.stemBackward(ctx, x, channels(grad, 0, this.conv0.outChannels), dx);
   }
 
+  /**
+   * Eval mode, after a forward: the last dense block's output A (torchvision's features.denseblockN, before
+   * norm5) and its gradient from that of the returned features out = ReLU(norm5(A)). With running statistics
+   * norm5 is a fixed affine map, so dA = dOut * [out > 0] * gamma / sqrt(var + eps) (BatchNorm2d.evalBackward).
+   */
+  lastBlockGrad(ctx: Context, out: FeatureMap, dOut: FeatureMap): { map: FeatureMap; grad: FeatureMap } {
+    const last = this.blocks.length - 1;
+    const a = this.blockBuffer(ctx, last, out.n, out.h, out.w);
+    const grad = { ...a, data: ctx.ws.get('grad.lastBlock', a.data.length) };
+    this.norm5.evalBackward(ctx, out, true, dOut, grad);
+    return { map: a, grad };
+  }
+
   /** [H, W] of each dense block for an h x w input: the ImageNet stem divides by 4, each transition floors /2. */
   blockSizes(h: number, w: number): [number, number][] {
     if (this.pool0 !== null) {
@@ -211,6 +224,11 @@ export class DenseNet extends ConvClassifier {
 
   protected bodyBackward(ctx: Context, x: FeatureMap, dFeatures: FeatureMap, dx: FeatureMap | null): void {
     this.features.backward(ctx, x, dFeatures, dx);
+  }
+
+  /** scoreGrad explains the last dense block's output (Grad-CAM's choice for DenseNets). */
+  protected override explainBackward(ctx: Context, f: FeatureMap, df: FeatureMap): { map: FeatureMap; grad: FeatureMap } {
+    return this.features.lastBlockGrad(ctx, f, df);
   }
 
   /** Validates an NCHW input shape: rank, channels, and a size every downsampling step can take. */

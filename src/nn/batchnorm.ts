@@ -148,4 +148,21 @@ export class BatchNorm2d extends Module {
     backwardOps(ctx).batchNorm(this.numFeatures, x.n * x.h * x.w, x.data, this.batchMean, this.invStd,
       this.weight.data, this.bias.data, relu, dy.data, dx.data, this.weight.grad, this.bias.grad, overwriteDx);
   }
+
+  /**
+   * Backward of the last EVAL forward (running statistics), input gradient only: BN is then a fixed per-channel
+   * affine map, so dx = dy * [y > 0 when relu] * gamma / sqrt(running_var + eps), overwritten (the ReLU backward
+   * op, then the per-channel scale). y is that forward's OUTPUT (it carries the ReLU mask); dx may be dy.
+   * Parameter gradients are not touched. For gradients w.r.t. a trained model's feature maps (Grad-CAM).
+   */
+  evalBackward(ctx: Context, y: FeatureMap, relu: boolean, dy: FeatureMap, dx: FeatureMap): void {
+    if (ctx.training) throw new Error(`${this.path || 'batch_norm'}: evalBackward is for eval mode; training uses backward`);
+    const c = this.numFeatures;
+    if (y.c !== c || dy.data.length !== y.data.length || dx.data.length !== y.data.length) {
+      throw new Error(`${this.path || 'batch_norm'}: evalBackward needs y, dy, dx of [${c},${y.n},${y.h},${y.w}]`);
+    }
+    if (relu) backwardOps(ctx).relu(y.data.length, y.data, dy.data, dx.data);
+    else if (dx.data !== dy.data) dx.data.set(dy.data);
+    ctx.backend.scaleShift(c, y.n * y.h * y.w, dx.data, this.scale, ctx.ws.zeros('bn.evalBackward.zeros', c), false, dx.data);
+  }
 }

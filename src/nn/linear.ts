@@ -29,8 +29,12 @@ export class Linear extends Module {
     return y;
   }
 
-  /** Backward: weight.grad and bias.grad overwritten; dx [n][in] overwritten when given. */
-  backward(ctx: Context, n: number, x: Float32Array, dy: Float32Array, dx: Float32Array | null): void {
-    backwardOps(ctx).linear(n, this.inFeatures, this.outFeatures, x, this.weight.data, dy, dx, this.weight.grad, this.bias.grad);
+  /**
+   * Backward: weight.grad and bias.grad overwritten (or `dw`, `db` when given: scratch for callers that want only
+   * dx and must leave the parameters' gradients alone); dx [n][in] overwritten when given.
+   */
+  backward(ctx: Context, n: number, x: Float32Array, dy: Float32Array, dx: Float32Array | null,
+    dw: Float32Array = this.weight.grad, db: Float32Array | null = this.bias.grad): void {
+    backwardOps(ctx).linear(n, this.inFeatures, this.outFeatures, x, this.weight.data, dy, dx, dw, db);
   }
 }
