@@ -1,5 +1,6 @@
 // build-wasm.mjs: compiles the csrc/ kernels with clang to WebAssembly SIMD128 (freestanding: no libc, no
-// Emscripten) and links them with wasm-ld into build/densenet.wasm. It drives wasm-ld directly, so clang >= 16
+// Emscripten) and links them with wasm-ld into build/densenet.wasm (single-threaded, own memory) and
+// build/densenet-mt.wasm (threads: atomics, an imported shared memory, dispatch.c over wasm_threadpool.c). It drives wasm-ld directly, so clang >= 16
 // never runs wasm-opt behind our back; nothing is downloaded. On any failure it prints one warning line and
 // exits 0 (the library then uses another backend). Run: node scripts/build-wasm.mjs [--verbose]
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const csrc = path.join(root, 'csrc');
 const objDir = path.join(root, 'build', 'wasm-obj');
 const out = path.join(root, 'build', 'densenet.wasm');
+const mtObjDir = path.join(root, 'build', 'wasm-mt-obj');
+const mtOut = path.join(root, 'build', 'densenet-mt.wasm');
 const verbose = process.argv.includes('--verbose');
 
 /**
@@ -21,6 +24,16 @@ const verbose = process.argv.includes('--verbose');
  * Globbed, so a kernel split into a new file is picked up; wasm-ld drops what the exports never reach.
  */
 const HOST_ONLY = new Set(['dispatch.c', 'threadpool.c', 'addon.c', 'addon_args.c', 'addon_backward.c', 'table.c']);
+/** The single-threaded module's own exports; the threaded one replaces them with wasm_mt_exports.c over dispatch.c. */
+const ST_ONLY = new Set(['wasm_exports.c', 'wasm_backward.c']);
+/** Threaded module only: the addon's splitting (dispatch.c, table.c) over a wasm thread pool. */
+const MT_ONLY = new Set(['wasm_threadpool.c', 'wasm_mt_exports.c']);
+const MT_EXTRA = ['dispatch.c', 'table.c'];
+/**
+ * The threaded module imports its memory (env.memory, shared, this many bytes initially: the glue creates it with
+ * the same size, src/backend/wasm/threads.ts MT_INITIAL_PAGES) so workers can instantiate on it.
+ */
+const MT_INITIAL = 64 * 65536;
 /** 4 GiB: the wasm32 limit; memory grows on demand up to it. 1 MiB of stack, placed first so overflow traps. */
 const MAX_MEMORY = 65536 * 65536;
 const STACK = 1 << 20;
@@ -52,8 +65,11 @@ async function main() {
   const ld = findTool([process.env.DENSENET_WASM_LD, ...versions.map((v) => `wasm-ld${v}`)], ['--version']);
   if (ld === null) throw new Missing('wasm-ld not found; apt-get install clang lld');
 
-  const sources = readdirSync(csrc).filter((f) => f.endsWith('.c') && !HOST_ONLY.has(f)).sort();
+  const all = readdirSync(csrc).filter((f) => f.endsWith('.c') && !HOST_ONLY.has(f)).sort();
+  const sources = all.filter((f) => !MT_ONLY.has(f));
+  const mtSources = [...all.filter((f) => !ST_ONLY.has(f)), ...MT_EXTRA];
   mkdirSync(objDir, { recursive: true });
+  mkdirSync(mtObjDir, { recursive: true });
   // No FMA without relaxed SIMD, so -ffp-contract has nothing to fuse; nontrapping-fptoint keeps float->int
   // casts from trapping; bulk-memory turns struct copies into memory.copy instead of a libc memcpy call.
   const cflags = [
@@ -65,15 +81,26 @@ async function main() {
     '-Wall', '-Wextra', '-Wno-unused-function', `-I${csrc}`,
     ...(process.env.DENSENET_WASM_CFLAGS ?? '').split(' ').filter((f) => f.length > 0), // for tuning experiments
   ];
+  // threaded: atomics (wait/notify, shared memory); dispatch.c's libc calls come from wasm_include/ (shims defined
+  // in wasm_threadpool.c) and its non-x86/arm kernel table is this build's simd128 one
+  const mtflags = [...cflags, '-matomics', '-mmutable-globals', `-I${path.join(csrc, 'wasm_include')}`,
+    '-Ddn_kernels_generic=dn_kernels_simd128'];
   const objs = sources.map((f) => path.join(objDir, f.replace(/\.c$/, '.o')));
+  const mtObjs = mtSources.map((f) => path.join(mtObjDir, f.replace(/\.c$/, '.o')));
   const t0 = Date.now();
-  await pool(sources.map((f, i) => () => run(clang, [...cflags, '-c', '-o', objs[i], path.join(csrc, f)])), os.availableParallelism());
-  await run(ld, [
-    '--no-entry', '--export=__heap_base', '--strip-debug', '-O2', '--stack-first', '-z', `stack-size=${STACK}`,
-    `--max-memory=${MAX_MEMORY}`, '-o', out, ...objs,
-  ]);
-  const kb = Math.round(statSync(out).size / 1024);
-  console.log(`densenet: built ${path.relative(root, out)} (${kb} KiB, simd128, ${sources.length} sources, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  await pool([
+    ...sources.map((f, i) => () => run(clang, [...cflags, '-c', '-o', objs[i], path.join(csrc, f)])),
+    ...mtSources.map((f, i) => () => run(clang, [...mtflags, '-c', '-o', mtObjs[i], path.join(csrc, f)])),
+  ], os.availableParallelism());
+  const common = ['--no-entry', '--export=__heap_base', '--strip-debug', '-O2', '--stack-first', '-z', `stack-size=${STACK}`,
+    `--max-memory=${MAX_MEMORY}`];
+  await run(ld, [...common, '-o', out, ...objs]);
+  // each worker instance sets its own __stack_pointer (exported, mutable) to a region the main instance reserved
+  await run(ld, [...common, '--shared-memory', '--import-memory', `--initial-memory=${MT_INITIAL}`,
+    '--export=__stack_pointer', '-o', mtOut, ...mtObjs]);
+  const kb = (f) => Math.round(statSync(f).size / 1024);
+  console.log(`densenet: built ${path.relative(root, out)} (${kb(out)} KiB, simd128, ${sources.length} sources) and ` +
+    `${path.relative(root, mtOut)} (${kb(mtOut)} KiB, threads) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 main().catch((e) => {

@@ -1,17 +1,59 @@
 /**
  * The wasm backend for Node: finds the module ($DENSENET_WASM, else the package's prebuilds/densenet.wasm shipped by
- * `npm pack`, else a local build/densenet.wasm from scripts/build-wasm.mjs), reads it
- * and hands the bytes to createWasmBackend (create.ts, which a browser calls with fetched bytes instead).
- * Throws an Error naming the reason when the module is missing or does not instantiate.
+ * `npm pack`, else a local build/densenet.wasm from scripts/build-wasm.mjs), reads it (and densenet-mt.wasm next to
+ * it, the threaded build) and hands the bytes to createWasmBackend (create.ts, which a browser calls with fetched
+ * bytes instead). Threads: $DENSENET_THREADS, else one per core; workers are worker_threads, unref'd so they never
+ * keep the process alive. Throws an Error naming the reason when the module is missing or does not instantiate.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Backend } from '../backend.js';
-import { createWasmBackend, type WasmBackend } from './create.js';
+import { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './create.js';
+import type { SpawnWorker } from './threads.js';
 
-export { createWasmBackend, type WasmBackend } from './create.js';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './create.js';
+
+/** worker.ts's steps for worker_threads (an eval'd CommonJS script: no file to find from src/ or dist/). */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, id, stackTop } = workerData;
+const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+ex.__stack_pointer.value = stackTop;
+parentPort.postMessage('ready');
+ex.dn_worker_main(id);
+`;
+
+/** Starts a worker_threads worker on the module; unref'd, so an idle pool never keeps Node running. */
+export const nodeSpawner: SpawnWorker = (start) => {
+  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: start });
+  w.unref();
+  const ready = new Promise<void>((resolve, reject) => {
+    w.once('message', () => resolve());
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`worker ${start.id} exited with code ${code} before starting`)));
+  });
+  return { ready, terminate: () => void w.terminate() };
+};
+
+/** $DENSENET_THREADS if set (1 = single-threaded module), else the cores Node may use. */
+export function threadsFromEnv(): number {
+  const env = process.env.DENSENET_THREADS;
+  if (env === undefined || env === '') return os.availableParallelism();
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`DENSENET_THREADS=${env} is not a positive integer`);
+  return n;
+}
+
+/** Node's options for createWasmBackend: the threaded module next to `file` when threads > 1, worker_threads. */
+export async function nodeOptions(file: string, threads = threadsFromEnv()): Promise<WasmBackendOptions> {
+  const mt = file.replace(/\.wasm$/, '-mt.wasm');
+  const threaded = threads > 1 && mt !== file && existsSync(mt) ? await readFile(mt) : undefined;
+  return { threads, spawnWorker: nodeSpawner, mainThreadMayWait: true, ...(threaded === undefined ? {} : { threaded }) };
+}
 
 const WASM_FILE = path.join('build', 'densenet.wasm');
 /** The module is platform-independent: one prebuilt file serves every platform. */
@@ -38,7 +80,7 @@ async function load(): Promise<WasmBackend> {
     throw new Error(`wasm module not built (${where}; run \`node scripts/build-wasm.mjs\`, which needs clang and lld)`);
   }
   try {
-    return await createWasmBackend(await readFile(file));
+    return await createWasmBackend(await readFile(file), await nodeOptions(file));
   } catch (e) {
     throw new Error(`wasm module ${file} failed to load: ${(e as Error).message}`);
   }
