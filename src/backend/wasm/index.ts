@@ -17,9 +17,9 @@ import type { SpawnWorker } from './threads.js';
 
 export { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './create.js';
 
-/** worker.ts's steps for worker_threads (an eval'd CommonJS script: no file to find from src/ or dist/). */
+/** worker.ts's steps for worker_threads, as a data: URL module (no file to find from src/ or dist/). */
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+import { parentPort, workerData } from 'node:worker_threads';
 const { module, memory, id, stackTop } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 ex.__stack_pointer.value = stackTop;
@@ -29,7 +29,7 @@ ex.dn_worker_main(id);
 
 /** Starts a worker_threads worker on the module; unref'd, so an idle pool never keeps Node running. */
 export const nodeSpawner: SpawnWorker = (start) => {
-  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: start });
+  const w = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), { workerData: start });
   w.unref();
   const ready = new Promise<void>((resolve, reject) => {
     w.once('message', () => resolve());
