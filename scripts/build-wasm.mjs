@@ -75,9 +75,13 @@ async function main() {
   const cflags = [
     '--target=wasm32', '-msimd128', '-mbulk-memory', '-mnontrapping-fptoint', '-msign-ext', '-O3',
     '-ffreestanding', '-nostdlib', '-fno-builtin', '-ffp-contract=fast', '-std=gnu11', '-DDN_ISA_SIMD128',
-    // GEMM register tile 4 x 8: V8 maps v128 to the 16 xmm registers, so 4x8 (8 accumulators + 4 A + 2 B) does
-    // not spill where the default 6x8 does: 128x3136x256 went from 28 to 34-35 GFLOP/s (1 thread, Zen 5).
-    '-DDN_MR=4', '-DDN_NV=2',
+    // GEMM register tile 3 x 12: V8 maps v128 to the 16 xmm registers; the default 6x8 spills (28 GFLOP/s at
+    // 128x3136x256), 4x8 (8 accumulators + 2 B + A) does not (34-35). 3x12 (9 accumulators + 3 B + A) reuses each
+    // broadcast of A on 3 vectors: 1 thread, process CPU time (the machine was loaded), medians of 9, 3x12 / 4x8:
+    // 128x3136x256 +3%, 128x784x512 +7%, 128x196x1024 +10%, 128x49x1024 +7%, DenseNet-121 batch 1 -4% time;
+    // 4x12 (12 + 3 + 1) spills: -20..-30%. Wall clock, one noisy run: 5x8 and 6x8 -10..-40% vs 4x8, 2x16 within
+    // -3..+4% of 4x8. Shapes: bench/wasm-threads.ts.
+    '-DDN_MR=3', '-DDN_NV=3',
     '-Wall', '-Wextra', '-Wno-unused-function', `-I${csrc}`,
     ...(process.env.DENSENET_WASM_CFLAGS ?? '').split(' ').filter((f) => f.length > 0), // for tuning experiments
   ];
