@@ -1,10 +1,11 @@
 // build-wasm.mjs: compiles the csrc/ kernels with clang to WebAssembly SIMD128 (freestanding: no libc, no
 // Emscripten) and links them with wasm-ld into build/densenet.wasm (single-threaded, own memory) and
-// build/densenet-mt.wasm (threads: atomics, an imported shared memory, dispatch.c over wasm_threadpool.c). It drives wasm-ld directly, so clang >= 16
+// build/densenet-mt.wasm (threads: atomics, an imported shared memory, dispatch.c over wasm_threadpool.c); with
+// clang >= 16 also both again with relaxed SIMD (densenet-relaxed.wasm, densenet-mt-relaxed.wasm). It drives wasm-ld directly, so clang >= 16
 // never runs wasm-opt behind our back; nothing is downloaded. On any failure it prints one warning line and
 // exits 0 (the library then uses another backend). Run: node scripts/build-wasm.mjs [--verbose]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +13,7 @@ import { run } from './run.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const csrc = path.join(root, 'csrc');
-const objDir = path.join(root, 'build', 'wasm-obj');
 const out = path.join(root, 'build', 'densenet.wasm');
-const mtObjDir = path.join(root, 'build', 'wasm-mt-obj');
 const mtOut = path.join(root, 'build', 'densenet-mt.wasm');
 const verbose = process.argv.includes('--verbose');
 
@@ -68,8 +67,6 @@ async function main() {
   const all = readdirSync(csrc).filter((f) => f.endsWith('.c') && !HOST_ONLY.has(f)).sort();
   const sources = all.filter((f) => !MT_ONLY.has(f));
   const mtSources = [...all.filter((f) => !ST_ONLY.has(f)), ...MT_EXTRA];
-  mkdirSync(objDir, { recursive: true });
-  mkdirSync(mtObjDir, { recursive: true });
   // No FMA without relaxed SIMD, so -ffp-contract has nothing to fuse; nontrapping-fptoint keeps float->int
   // casts from trapping; bulk-memory turns struct copies into memory.copy instead of a libc memcpy call.
   const cflags = [
@@ -89,22 +86,48 @@ async function main() {
   // in wasm_threadpool.c) and its non-x86/arm kernel table is this build's simd128 one
   const mtflags = [...cflags, '-matomics', '-mmutable-globals', `-I${path.join(csrc, 'wasm_include')}`,
     '-Ddn_kernels_generic=dn_kernels_simd128'];
-  const objs = sources.map((f) => path.join(objDir, f.replace(/\.c$/, '.o')));
-  const mtObjs = mtSources.map((f) => path.join(mtObjDir, f.replace(/\.c$/, '.o')));
-  const t0 = Date.now();
-  await pool([
-    ...sources.map((f, i) => () => run(clang, [...cflags, '-c', '-o', objs[i], path.join(csrc, f)])),
-    ...mtSources.map((f, i) => () => run(clang, [...mtflags, '-c', '-o', mtObjs[i], path.join(csrc, f)])),
-  ], os.availableParallelism());
   const common = ['--no-entry', '--export=__heap_base', '--strip-debug', '-O2', '--stack-first', '-z', `stack-size=${STACK}`,
     `--max-memory=${MAX_MEMORY}`];
-  await run(ld, [...common, '-o', out, ...objs]);
   // each worker instance sets its own __stack_pointer (exported, mutable) to a region the main instance reserved
-  await run(ld, [...common, '--shared-memory', '--import-memory', `--initial-memory=${MT_INITIAL}`,
-    '--export=__stack_pointer', '-o', mtOut, ...mtObjs]);
+  const mtLink = ['--shared-memory', '--import-memory', `--initial-memory=${MT_INITIAL}`, '--export=__stack_pointer'];
+  const t0 = Date.now();
+  const builds = [
+    { cc: clang, ld, flags: cflags, srcs: sources, dir: 'wasm-obj', out, link: [] },
+    { cc: clang, ld, flags: mtflags, srcs: mtSources, dir: 'wasm-mt-obj', out: mtOut, link: mtLink },
+  ];
+  // relaxed SIMD (f32x4.relaxed_madd: an FMA where the CPU has one) needs clang >= 16: a second pair of modules,
+  // chosen at load time where WebAssembly.validate accepts relaxed SIMD (src/backend/wasm/relaxed.ts)
+  const relaxed = findRelaxed(versions);
+  if (relaxed !== null) {
+    const rel = (b, out) => ({ ...b, cc: relaxed.cc, ld: relaxed.ld, flags: [...b.flags, '-mrelaxed-simd'], dir: `${b.dir}-relaxed`, out });
+    builds.push(rel(builds[0], out.replace(/\.wasm$/, '-relaxed.wasm')), rel(builds[1], mtOut.replace(/\.wasm$/, '-relaxed.wasm')));
+  }
+  const jobs = [];
+  for (const b of builds) {
+    mkdirSync(path.join(root, 'build', b.dir), { recursive: true });
+    b.objs = b.srcs.map((f) => path.join(root, 'build', b.dir, f.replace(/\.c$/, '.o')));
+    jobs.push(...b.srcs.map((f, i) => () => run(b.cc, [...b.flags, '-c', '-o', b.objs[i], path.join(csrc, f)])));
+  }
+  await pool(jobs, os.availableParallelism());
+  for (const b of builds) await run(b.ld, [...common, ...b.link, '-o', b.out, ...b.objs]);
   const kb = (f) => Math.round(statSync(f).size / 1024);
-  console.log(`densenet: built ${path.relative(root, out)} (${kb(out)} KiB, simd128, ${sources.length} sources) and ` +
-    `${path.relative(root, mtOut)} (${kb(mtOut)} KiB, threads) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`densenet: built ${builds.map((b) => `${path.relative(root, b.out)} (${kb(b.out)} KiB)`).join(', ')} ` +
+    `from ${sources.length} sources in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+    (relaxed === null ? ' (no relaxed-SIMD variant: needs clang >= 16, e.g. apt-get install clang-19 lld-19)' : ''));
+}
+
+/** A clang that compiles relaxed SIMD and the wasm-ld of the same version, or null. */
+function findRelaxed(versions) {
+  const probe = path.join(root, 'build', 'relaxed-probe.c');
+  writeFileSync(probe, 'typedef float v4 __attribute__((vector_size(16)));\n' +
+    'v4 f(v4 a, v4 b, v4 c) { return __builtin_wasm_relaxed_madd_f32x4(a, b, c); }\n');
+  for (const v of versions) {
+    const r = spawnSync(`clang${v}`, ['--target=wasm32', '-msimd128', '-mrelaxed-simd', '-O2', '-c', '-o', `${probe}.o`, probe], { encoding: 'utf8' });
+    if (r.status !== 0) continue;
+    const ld = findTool([`wasm-ld${v}`], ['--version']);
+    if (ld !== null) return { cc: `clang${v}`, ld };
+  }
+  return null;
 }
 
 main().catch((e) => {

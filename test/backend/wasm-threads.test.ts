@@ -12,13 +12,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convGeometry, poolGeometry, type Backend, type ConvGeometry, type PoolGeometry } from '../../src/backend/backend.js';
-import { createWasmBackend, nodeOptions, type WasmBackend } from '../../src/backend/wasm/index.js';
+import { createWasmBackend, nodeOptions, preferRelaxed, type WasmBackend } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { same } from './cases.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const file = path.resolve(here, '../../build/densenet.wasm');
-const mtFile = path.resolve(here, '../../build/densenet-mt.wasm');
+/** The relaxed-SIMD pair where this Node runs it (node --experimental-wasm-relaxed-simd on Node 20), else the plain one. */
+const file = preferRelaxed(path.resolve(here, '../../build/densenet.wasm'));
+const mtFile = file.replace(/(-relaxed)?\.wasm$/, '-mt$1.wasm');
 const built = existsSync(file) && existsSync(mtFile);
 const wb: WasmBackend | null = built ? await createWasmBackend(readFileSync(file), await nodeOptions(file, 2)) : null;
 const skip = built ? false : `threaded wasm module not built (${mtFile})`;
@@ -54,7 +55,7 @@ function oneVsTwo(label: string, outs: Float32Array[], fn: (b: Backend, o: Float
   }
 }
 
-test('threaded wasm loads with 2 threads', { skip }, () => {
+test(`threaded wasm loads with 2 threads (${path.basename(mtFile)})`, { skip }, () => {
   assert.equal(be().threads, 2);
   assert.equal(be().maxThreads, 2);
   assert.equal(be().singleThreadReason, null);
@@ -172,7 +173,8 @@ function childExits(terminate: boolean): void {
     if (c[0] !== 64 || be.threads !== 2) process.exit(3);
     ${terminate ? 'be.terminate();' : ''}
     console.log('ok');`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60000 });
+  const flags = process.execArgv.filter((a) => a.startsWith('--experimental-wasm')); // the module under test may need them
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60000 });
   assert.equal(r.signal, null, `child did not exit by itself (killed by ${r.signal}); stderr: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'ok');

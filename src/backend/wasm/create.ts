@@ -10,6 +10,7 @@ import type { Backend } from '../backend.js';
 import { backwardOps, hasBackward } from './backward.js';
 import { instantiate, type WasmInstance } from './module.js';
 import { forwardOps } from './ops.js';
+export { relaxedSimdSupported } from './relaxed.js';
 import { instantiateThreaded, isThreadedModule, sharedMemoryUnavailable, type SpawnWorker, type ThreadedInstance } from './threads.js';
 
 /** The wasm backend plus what tests and benchmarks look at. */

@@ -13,9 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Backend } from '../backend.js';
 import { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './create.js';
+import { relaxedSimdSupported } from './relaxed.js';
 import type { SpawnWorker } from './threads.js';
 
 export { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './create.js';
+export { relaxedSimdSupported } from './relaxed.js';
 
 /** worker.ts's steps for worker_threads, as a data: URL module (no file to find from src/ or dist/). */
 const WORKER_SOURCE = `
@@ -48,9 +50,22 @@ export function threadsFromEnv(): number {
   return n;
 }
 
-/** Node's options for createWasmBackend: the threaded module next to `file` when threads > 1, worker_threads. */
+/**
+ * The relaxed-SIMD build next to `file` (densenet-relaxed.wasm) when this Node runs relaxed SIMD and
+ * $DENSENET_WASM_RELAXED is not 0, else `file`.
+ */
+export function preferRelaxed(file: string): string {
+  if (process.env.DENSENET_WASM_RELAXED === '0' || !relaxedSimdSupported()) return file;
+  const relaxed = file.replace(/\.wasm$/, '-relaxed.wasm');
+  return relaxed !== file && existsSync(relaxed) ? relaxed : file;
+}
+
+/**
+ * Node's options for createWasmBackend: the threaded module next to `file` when threads > 1 (its relaxed-SIMD
+ * build if `file` is one), worker_threads.
+ */
 export async function nodeOptions(file: string, threads = threadsFromEnv()): Promise<WasmBackendOptions> {
-  const mt = file.replace(/\.wasm$/, '-mt.wasm');
+  const mt = file.endsWith('-relaxed.wasm') ? file.replace(/-relaxed\.wasm$/, '-mt-relaxed.wasm') : file.replace(/\.wasm$/, '-mt.wasm');
   const threaded = threads > 1 && mt !== file && existsSync(mt) ? await readFile(mt) : undefined;
   return { threads, spawnWorker: nodeSpawner, mainThreadMayWait: true, ...(threaded === undefined ? {} : { threaded }) };
 }
@@ -80,7 +95,8 @@ async function load(): Promise<WasmBackend> {
     throw new Error(`wasm module not built (${where}; run \`node scripts/build-wasm.mjs\`, which needs clang and lld)`);
   }
   try {
-    return await createWasmBackend(await readFile(file), await nodeOptions(file));
+    const chosen = preferRelaxed(file);
+    return await createWasmBackend(await readFile(chosen), await nodeOptions(chosen));
   } catch (e) {
     throw new Error(`wasm module ${file} failed to load: ${(e as Error).message}`);
   }
