@@ -5,12 +5,14 @@
  * configurations so all see the same background load; medians, and ratios to 1 thread. The native addon at 1 and
  * 2 threads runs interleaved too, as a control: its 2-thread ratio is what the machine's second core gave during
  * the run (other processes share it). Not a test.
- * Run: node --import tsx bench/wasm-threads.ts [--runs 9] [--only gemm,net] [--batch8]
+ * The threaded module is the relaxed-SIMD build where this Node runs it (Node 20: --experimental-wasm-relaxed-simd),
+ * and then the plain single-threaded module is timed next to the relaxed one.
+ * Run: node [--experimental-wasm-relaxed-simd] --import tsx bench/wasm-threads.ts [--runs 9] [--only gemm,net] [--batch8]
  */
 import { readFileSync } from 'node:fs';
 import type { Backend } from '../src/backend/backend.js';
 import { loadNative } from '../src/backend/native/index.js';
-import { createWasmBackend, nodeOptions } from '../src/backend/wasm/index.js';
+import { createWasmBackend, nodeOptions, preferRelaxed } from '../src/backend/wasm/index.js';
 import { DenseNet } from '../src/models/densenet.js';
 import { variantConfig } from '../src/models/variants.js';
 import { Rng } from '../src/tensor/rng.js';
@@ -24,9 +26,12 @@ const opt = (name: string): string | undefined => {
 };
 const runs = Number(opt('runs') ?? 9);
 const only = new Set((opt('only') ?? 'gemm,net').split(','));
-const file = `${ROOT}build/densenet.wasm`;
+const plain = `${ROOT}build/densenet.wasm`;
+const file = preferRelaxed(plain);
 const mt = await createWasmBackend(readFileSync(file), await nodeOptions(file, 2));
 const st = await createWasmBackend(readFileSync(file), { threads: 1 });
+const stPlain = file === plain ? null : await createWasmBackend(readFileSync(plain), { threads: 1 });
+console.log(`modules: ${file.slice(ROOT.length)} and its threaded build`);
 if (mt.threads !== 2) throw new Error(`bench/wasm-threads: threaded module not loaded (${mt.singleThreadReason ?? '?'})`);
 
 type Threaded = Backend & { setThreads(n: number): void };
@@ -40,6 +45,7 @@ const CONFIGS: Config[] = [
   { label: 'threaded module, 1 thread', be: mt, threads: 1 },
   { label: 'threaded module, 2 threads', be: mt, threads: 2 },
 ];
+if (stPlain !== null) CONFIGS.push({ label: 'plain SIMD single-threaded module', be: stPlain, threads: 1 });
 let native: Threaded | null = null;
 try {
   native = loadNative();
@@ -47,7 +53,8 @@ try {
 } catch (e) {
   console.log(`native control skipped: ${(e as Error).message}`);
 }
-const nativeRatio = (ms: number[]): string => (native === null ? '' : `; native control 2 threads / 1 ${(ms[3] / ms[4]).toFixed(2)}x`);
+const nat = CONFIGS.length - 2;
+const nativeRatio = (ms: number[]): string => (native === null ? '' : `; native control 2 threads / 1 ${(ms[nat] / ms[nat + 1]).toFixed(2)}x`);
 
 /** Median ms per call of fn for each config, samples (each >= ~40 ms) interleaved across configs. */
 function timeConfigs(configs: Config[], fn: (be: Backend) => void, minMs = 40): number[] {
@@ -86,7 +93,7 @@ if (only.has('gemm')) {
     };
     const p1: number[] = [], p2: number[] = [];
     for (let r = 0; r < 5; r++) p1.push(peak(1)), p2.push(peak(2));
-    console.log(`SIMD128 multiply-add peak (mul+add, no FMA): 1 thread ${median(p1).toFixed(1)} GFLOP/s, 2 threads ${median(p2).toFixed(1)} GFLOP/s`);
+    console.log(`SIMD128 multiply-add peak (${file === plain ? 'mul+add' : 'relaxed_madd'}): 1 thread ${median(p1).toFixed(1)} GFLOP/s, 2 threads ${median(p2).toFixed(1)} GFLOP/s`);
   }
   console.log('GEMM GFLOP/s, C[M][N] = A[M][K] B[K][N] (medians)    ' + CONFIGS.map((c) => c.label).join(' | ') + ' | 2 threads / 1');
   for (const [m, n, k] of [[128, 3136, 256], [32, 3136, 1152], [128, 784, 512], [128, 196, 1024], [256, 12544, 64]]) {

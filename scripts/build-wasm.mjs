@@ -26,8 +26,8 @@ const HOST_ONLY = new Set(['dispatch.c', 'threadpool.c', 'addon.c', 'addon_args.
 /** The single-threaded module's own exports; the threaded one replaces them with wasm_mt_exports.c over dispatch.c. */
 const ST_ONLY = new Set(['wasm_exports.c', 'wasm_backward.c']);
 /** Threaded module only: the addon's splitting (dispatch.c, table.c) over a wasm thread pool. */
-const MT_ONLY = new Set(['wasm_threadpool.c', 'wasm_mt_exports.c']);
-const MT_EXTRA = ['dispatch.c', 'table.c'];
+const MT_ONLY = new Set(['wasm_threadpool.c', 'wasm_mt_exports.c', 'wasm_table.c']);
+const MT_EXTRA = ['dispatch.c']; // table.c: through wasm_table.c
 /**
  * The threaded module imports its memory (env.memory, shared, this many bytes initially: the glue creates it with
  * the same size, src/backend/wasm/threads.ts MT_INITIAL_PAGES) so workers can instantiate on it.
