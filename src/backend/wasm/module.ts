@@ -68,7 +68,11 @@ export class WasmMemory {
       }
       // grow by at least a quarter so a run whose sizes creep up does not grow on every call
       const want = Math.min(this.maxBytes, Math.max(need, Math.floor(have * 1.25)));
-      this.memory.grow(Math.ceil((want - have) / PAGE));
+      try {
+        this.memory.grow(Math.ceil((want - have) / PAGE));
+      } catch (e) {
+        throw new Error(`wasm${op === '' ? '' : ` ${op}`}: growing memory to ${want} bytes for ${need} failed (${(e as Error).message})`);
+      }
       this.f32 = new Float32Array(this.memory.buffer);
       this.u8 = new Uint8Array(this.memory.buffer);
     }
