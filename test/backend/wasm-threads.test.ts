@@ -13,7 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convGeometry, poolGeometry, type Backend, type ConvGeometry, type PoolGeometry } from '../../src/backend/backend.js';
 import { createWasmBackend, nodeOptions, preferRelaxed, type WasmBackend } from '../../src/backend/wasm/index.js';
+import { DenseNet } from '../../src/models/densenet.js';
+import { variantConfig } from '../../src/models/variants.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { same } from './cases.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -111,6 +114,25 @@ test('threaded wasm per-channel, elementwise, pooling and linear ops, forward an
   oneVsTwo('globalAvgPool backward', [new Float32Array(c * s)], (b, [dx]) => b.backward?.globalAvgPool(c, 2, 56 * 56, gdy, dx));
   oneVsTwo('linear backward', [new Float32Array(n * inF), new Float32Array(outF * inF), new Float32Array(outF)],
     (b, [dx, dw, db]) => b.backward?.linear(n, inF, outF, lx, lw, ldy, dx, dw, db), 1e-3);
+});
+
+test('DenseNet-121 at batch 8, 224x224, runs in the threaded wasm heap: 2 threads give the 1-thread logits bit for bit', { skip }, () => {
+  const model = new DenseNet(variantConfig('densenet121'), 3, { init: true });
+  model.eval();
+  const x = new Tensor(rand(8 * 3 * 224 * 224), [8, 3, 224, 224]);
+  const run = (t: number): Float32Array => {
+    be().setThreads(t);
+    return model.forward(x, be()).data.slice();
+  };
+  try {
+    const [two, one] = [run(2), run(1)];
+    assert.equal(two.length, 8 * 1000);
+    assert.ok(two.every(Number.isFinite), 'finite logits');
+    assert.ok(one.every((v, i) => Object.is(v, two[i])), 'logits differ between 1 and 2 threads');
+    assert.ok(be().memoryBytes < 256 * 2 ** 20, `linear memory ${be().memoryBytes} bytes`);
+  } finally {
+    be().setThreads(2);
+  }
 });
 
 test('threaded wasm setThreads rejects counts outside 1..maxThreads', { skip }, () => {
