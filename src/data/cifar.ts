@@ -49,7 +49,7 @@ export interface CifarLayout { kind: 'cifar10' | 'cifar100'; header: number; lab
 function recordCount(size: number, file: string, l: CifarLayout): number {
   const record = l.header + PIXELS;
   if (size === 0 || size % record !== 0) {
-    throw new FormatError(l.kind, `${file} is ${size} bytes, not a whole number of ${record}-byte records ` +
+    throw new FormatError(l.kind, `${size} bytes is not a whole number of ${record}-byte records ` +
       `(${l.header} label byte${l.header > 1 ? 's' : ''} + 3072 pixels)`, file);
   }
   return size / record;

@@ -48,7 +48,10 @@ export function resolveConfig(partial: Partial<DenseNetConfig>): DenseNetConfig 
   }
   const c: DenseNetConfig = { ...DEFAULT_CONFIG, ...partial, blockConfig: [...(partial.blockConfig ?? DEFAULT_CONFIG.blockConfig)] };
   const posInt = (name: keyof DenseNetConfig, v: unknown): void => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`config: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    // bounded so a config cannot ask for a model no machine could allocate (2^24 channels or classes)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 24) {
+      throw new Error(`config: ${name} must be a positive integer up to 2^24, got ${JSON.stringify(v)}`);
+    }
   };
   posInt('growthRate', c.growthRate);
   posInt('initFeatures', c.initFeatures);

@@ -100,3 +100,16 @@ test('pickle: huge declared lengths are refused without allocating', () => {
   assertError(() => unpickle(pk(0x80, 4, 0x8d, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], '.')), /^pth: unsupported pickle opcode 0x8d/);
   assert.equal(unpickle(pk(PROTO2, int(-7), '.')).value, -7);
 });
+
+test('pickle: the stack, MARK depth and memo indices are bounded', () => {
+  assertError(() => unpickle(pk(PROTO2, 'N'.repeat(1 << 17), 'N.')), /^pth: pickle stack exceeds 131072 values/);
+  assertError(() => unpickle(pk(PROTO2, '('.repeat(4097), '.')), /^pth: pickle nests more than 4096 MARKs/);
+  assertError(() => unpickle(pk(PROTO2, 'N', 'r', [0, 0, 0, 1], '.')), /^pth: corrupt pickle \(memo index 16777216 at byte 8 is out of range\)$/);
+});
+
+test('pickle: SETITEM(S) only on dicts and BUILD only on an OrderedDict (CVE-2026-24747)', () => {
+  assertError(() => unpickle(pk(PROTO2, ']', int(1), int(2), 's.')), /^pth: corrupt pickle \(SETITEMS on list/);
+  assertError(() => unpickle(pk(PROTO2, ')(', int(1), int(2), 'u.')), /^pth: corrupt pickle \(SETITEMS on PyTuple/);
+  assertError(() => unpickle(pk(PROTO2, '}}b.')), /^pth: refusing to BUILD a dict$/);
+  assert.ok(unpickle(pk(PROTO2, glob('collections', 'OrderedDict'), ')R}b.')).value instanceof PyDict);
+});
