@@ -4,8 +4,8 @@
  * Not a model loader (see keys.ts loadStrict). Every error is one line that starts with the file's path; a bad
  * file's is a FormatError.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from './format-error.js';
 import { normalizeStateDict } from './keys.js';
@@ -59,11 +59,7 @@ export async function readWeightsFile(path: string): Promise<WeightsContents> {
 /** BatchNorm's step counter is an integer in PyTorch; keep it one so torch reads the file back unchanged. */
 const defaultInt64 = (name: string): boolean => name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked');
 
-/**
- * Writes crash-safely: the bytes go to a temp file in the same folder, which is fsynced, renamed over `path`
- * (atomic on POSIX) and the folder fsynced, so a kill or power loss leaves either the old file or the new one,
- * never a torn one. A failure removes the temp file and leaves any previous `path` untouched.
- */
+/** Writes safetensors crash-safely (atomic-file.ts: temp file, fsync, rename, folder fsync). */
 export async function writeSafetensorsFile(
   path: string, tensors: Map<string, Tensor> | Iterable<[string, Tensor]>, metadata: Record<string, string> = {},
   opts: WriteOptions = { int64: defaultInt64 },
@@ -74,36 +70,5 @@ export async function writeSafetensorsFile(
   } catch (e) {
     throw new Error(`${path}: ${detail(e)}`);
   }
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new Error(`${path}: cannot write (${detail(e)})`);
-  }
-  await syncDir(dirname(path));
-}
-
-/** fsync of a folder makes a rename in it durable; platforms that cannot open folders (Windows) skip it. */
-async function syncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    await fh.sync();
-  } catch {
-    // some file systems refuse fsync on a folder (EINVAL); the rename itself is still atomic
-  } finally {
-    await fh.close();
-  }
+  await writeFileAtomic(path, bytes);
 }
