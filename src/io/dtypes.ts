@@ -42,14 +42,20 @@ function int64ToFloat(dv: DataView, at: number, fail: (d: string) => never, inde
   fail(`int64 value ${dv.getBigInt64(at, true)} at index ${index} does not fit exactly in float32`);
 }
 
+/** Typed arrays use the platform's byte order; float32 data can be read in place only where that is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
- * Converts `count` elements of `dtype` starting at bytes[0] to a new Float32Array.
+ * Converts `count` elements of `dtype` starting at bytes[0] to float32. Aligned little-endian F32 data (torch's zip
+ * entries are 64-byte aligned, safetensors' usually 8) is returned as a VIEW of `bytes`, not a copy: loading a
+ * model then copies each weight once, into the model, instead of three times.
  * `what` names the tensor or storage in errors (`tensor 'x'`); they are FormatErrors of `format`.
  */
 export function toFloat32(bytes: Uint8Array, dtype: DType, count: number, format: FileFormat, what: string): Float32Array {
   const fail = (detail: string): never => { throw new FormatError(format, `${what}: ${detail}`); };
   const need = count * ELEMENT_SIZE[dtype];
   if (!Number.isSafeInteger(need) || bytes.length < need) fail(`needs ${need} bytes of ${dtype} but has ${bytes.length}`);
+  if (dtype === 'F32' && LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
   const out = new Float32Array(count);
   if (dtype === 'F32') {
     new Uint8Array(out.buffer).set(bytes.subarray(0, need)); // copy first: the source may be unaligned

@@ -148,7 +148,7 @@ function extract(top: PyValue, storageBytesOf: StorageBytes): Map<string, Tensor
   return out;
 }
 
-/** Copies a (possibly strided, offset) view of a storage into a new contiguous tensor. */
+/** A (possibly strided, offset) view of a storage as a contiguous tensor: a view of it when already contiguous, else a copy. */
 function materialise(name: string, t: TensorRef, storage: Float32Array): Tensor {
   const { size, stride } = t;
   if (size.length !== stride.length) fail(`tensor '${name}' has size ${shapeStr(size)} but strides ${shapeStr(stride)}`);
@@ -161,13 +161,10 @@ function materialise(name: string, t: TensorRef, storage: Float32Array): Tensor 
   if (n > 0 && last >= limit) {
     fail(`tensor '${name}' ${shapeStr(size)} (offset ${t.offset}, strides ${shapeStr(stride)}) reaches element ${last} of a ${limit}-element storage`);
   }
-  const out = new Float32Array(n);
   let contiguous = true;
   for (let d = size.length - 1, s = 1; d >= 0; s *= size[d], d--) if (size[d] !== 1 && stride[d] !== s) contiguous = false;
-  if (contiguous) {
-    out.set(storage.subarray(base, base + n));
-    return new Tensor(out, size);
-  }
+  if (contiguous) return new Tensor(storage.subarray(base, base + n), size);
+  const out = new Float32Array(n);
   const rank = size.length;
   const idx = new Array<number>(rank).fill(0);
   for (let i = 0, at = base; i < n; i++) {
