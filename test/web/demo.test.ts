@@ -1,0 +1,168 @@
+/**
+ * The demo page in a real browser: Debian's chromium (headless) driven by playwright-core, against
+ * scripts/serve-web.mjs on an ephemeral loopback port. The page must be cross-origin isolated (COOP/COEP), load the
+ * committed Fashion-MNIST checkpoint on the wasm backend, classify known Fashion-MNIST test images (the committed
+ * samples; more from the IDX files when the data set is installed) with the classes and logits Node's library
+ * gives (same checkpoint, wasm backend, within 1e-4), draw, and run more than one thread once the wasm backend
+ * offers threads. A screenshot goes to a temp dir (WEB_SCREENSHOT=path saves it elsewhere, e.g. docs/web-demo.png).
+ * Skipped with a message when chromium is not installed (`apt-get install -y chromium`).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { DenseNet, loadBackend, parseConfig, readSafetensors, Tensor, normalizeStateDict, type Backend } from '../../src/index.js';
+import { createWasmBackend } from '../../src/backend/wasm/create.js';
+import { buildWeb, startWebServer } from '../../scripts/serve-web.mjs';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FMNIST = '/usr/share/datasets/fashion-mnist';
+const CKPT = path.join(root, 'web', 'models', 'fashion-mnist-densenet-bc.safetensors');
+const skip = existsSync(CHROMIUM) ? false : `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium)`;
+
+interface DemoInfo { crossOriginIsolated: boolean; threads: number; requestedThreads: number; hardwareConcurrency: number; backend: string; classNames: string[] }
+interface DemoResult { logits: number[]; top: { index: number; label: string; prob: number }[] }
+/** what web/src/main.ts puts on window */
+type DemoWindow = { demo: { ready: Promise<DemoInfo>; classifyGray(pixels: number[], width: number, height: number): DemoResult } };
+
+/** The Node side: the same checkpoint through the Node library on the wasm backend. */
+async function nodeModel(): Promise<{ model: DenseNet; backend: Backend }> {
+  const { tensors, metadata } = readSafetensors(new Uint8Array(readFileSync(CKPT)));
+  const model = new DenseNet(parseConfig(metadata.config), 0, { init: false });
+  model.loadStateDict(normalizeStateDict(tensors));
+  return { model: model.eval(), backend: await loadBackend('wasm') };
+}
+
+function argMax(v: ArrayLike<number>): number {
+  let b = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
+  return b;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('web demo in headless Chromium', { skip }, () => {
+  let browser: Browser;
+  let server: { url: string; close(): Promise<void> };
+  let page: Page;
+  let info: DemoInfo;
+  const shots = mkdtempSync(path.join(tmpdir(), 'densenet-web-'));
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    await buildWeb();
+    server = await startWebServer({ port: 0 });
+    // root in a container: chromium's own sandbox needs --no-sandbox; nothing here touches web security or isolation
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1040, height: 960 } });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    await page.goto(server.url);
+    info = await page.evaluate(() => (window as unknown as DemoWindow).demo.ready);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(shots, { recursive: true, force: true });
+  });
+
+  test('the page is cross-origin isolated, loads the checkpoint on the wasm backend, and logs no error', () => {
+    assert.equal(info.crossOriginIsolated, true);
+    assert.equal(info.backend, 'wasm');
+    assert.deepEqual(info.classNames.slice(0, 2), ['T-shirt/top', 'Trouser']);
+    assert.equal(info.requestedThreads, info.hardwareConcurrency, 'an isolated page asks for one thread per core');
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  test('committed Fashion-MNIST samples: the page predicts the true classes, logits equal Node\'s within 1e-4', async () => {
+    const samples = JSON.parse(readFileSync(path.join(root, 'web', 'samples.json'), 'utf8')) as { samples: { index: number; label: number; pixels: string }[] };
+    const { model, backend } = await nodeModel();
+    let correct = 0;
+    for (const s of samples.samples) {
+      const px = [...Buffer.from(s.pixels, 'base64')];
+      const got = await page.evaluate((p) => (window as unknown as DemoWindow).demo.classifyGray(p, 28, 28), px);
+      const x = new Tensor(Float32Array.from(px, (v) => (Math.fround(v / 255) - 0.2860405969887955) / 0.3530242445149226), [1, 1, 28, 28]);
+      const want = model.forward(x, backend).data;
+      assert.ok(maxAbsDiff(got.logits, want) <= 1e-4, `sample ${s.index}: logits differ by ${maxAbsDiff(got.logits, want)}`);
+      assert.equal(got.top[0].index, argMax(want), `sample ${s.index}: the page and Node disagree`);
+      assert.equal(got.top[0].label, info.classNames[got.top[0].index]);
+      if (got.top[0].index === s.label) correct++;
+    }
+    // the committed checkpoint gets all ten of these right in Node (checked by hand); pinned so a change shows
+    assert.equal(correct, samples.samples.length, `${correct} of ${samples.samples.length} samples right`);
+  });
+
+  test('Fashion-MNIST t10k images from the IDX files: classes and logits as in Node', async (t) => {
+    if (!existsSync(path.join(FMNIST, 't10k-images-idx3-ubyte.gz'))) {
+      t.skip(`no Fashion-MNIST IDX files in ${FMNIST} (install dataset-fashion-mnist)`);
+      return;
+    }
+    const images = gunzipSync(readFileSync(path.join(FMNIST, 't10k-images-idx3-ubyte.gz')));
+    const labels = gunzipSync(readFileSync(path.join(FMNIST, 't10k-labels-idx1-ubyte.gz')));
+    const { model, backend } = await nodeModel();
+    const n = 40;
+    let agree = 0;
+    let right = 0;
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const px = [...images.subarray(16 + i * 784, 16 + (i + 1) * 784)];
+      const got = await page.evaluate((p) => (window as unknown as DemoWindow).demo.classifyGray(p, 28, 28), px);
+      const x = new Tensor(Float32Array.from(px, (v) => (Math.fround(v / 255) - 0.2860405969887955) / 0.3530242445149226), [1, 1, 28, 28]);
+      const want = model.forward(x, backend).data;
+      worst = Math.max(worst, maxAbsDiff(got.logits, want));
+      if (got.top[0].index === argMax(want)) agree++;
+      if (got.top[0].index === labels[8 + i]) right++;
+    }
+    assert.ok(worst <= 1e-4, `logits differ by up to ${worst}`);
+    assert.equal(agree, n, 'the page and Node predict the same classes');
+    assert.ok(right >= 32, `${right} of ${n} right (the checkpoint has 88.8% test accuracy)`);
+  });
+
+  test('a drawing (mouse strokes on the pad) is classified, and the screenshot is saved', async () => {
+    await page.click('#clear');
+    const box = (await page.locator('#pad').boundingBox())!;
+    // a pair of trousers: a waistband and two legs with a gap between them, filled with vertical strokes
+    await page.mouse.move(box.x + 96, box.y + 24);
+    await page.mouse.down();
+    for (let dx = 0; dx <= 88; dx += 8) {
+      const bottom = dx > 30 && dx < 58 ? 70 : 256;
+      await page.mouse.move(box.x + 96 + dx, box.y + 24, { steps: 2 });
+      await page.mouse.move(box.x + 96 + dx, box.y + bottom, { steps: 6 });
+      await page.mouse.move(box.x + 96 + dx, box.y + 24, { steps: 6 });
+    }
+    await page.mouse.up();
+    const file = process.env.WEB_SCREENSHOT ?? path.join(shots, 'web-demo.png');
+    await page.screenshot({ path: file, fullPage: true });
+    assert.ok(readFileSync(file).length > 10_000);
+    const top = await page.locator('#top li').allTextContents();
+    assert.equal(top.length, 3);
+    assert.match(top[0], /Trouser/, `top-1 of the drawn trousers: ${top[0]}`);
+    const latency = await page.locator('#latency').textContent();
+    assert.match(latency ?? '', /^\d+(\.\d)? ms$/);
+  });
+
+  test('more than one thread once the wasm backend offers threads', async (t) => {
+    // does this build's wasm backend run threads at all? Ask it in Node for two.
+    const create = createWasmBackend as unknown as (s: BufferSource, o: { threads: number }) => Promise<Backend & { dispose?(): unknown; terminate?(): unknown; close?(): unknown }>;
+    const probe = await create(readFileSync(path.join(root, 'build', 'densenet.wasm')), { threads: 2 });
+    const offered = probe.threads > 1;
+    await (probe.dispose ?? probe.terminate ?? probe.close)?.call(probe);
+    if (!offered) {
+      t.skip('the wasm backend runs one thread in this build (createWasmBackend ignores { threads }); the page shows 1');
+      return;
+    }
+    assert.ok(info.hardwareConcurrency > 1, `chromium reports ${info.hardwareConcurrency} core(s)`);
+    assert.ok(info.threads > 1, `the isolated page runs ${info.threads} thread(s) of ${info.requestedThreads} asked for`);
+    assert.equal(await page.locator('#threads').textContent(), String(info.threads));
+  });
+});
