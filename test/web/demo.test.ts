@@ -1,6 +1,6 @@
 /**
  * The demo page in a real browser: Debian's chromium (headless) driven by playwright-core, against
- * scripts/serve-web.mjs on an ephemeral loopback port. The page must be cross-origin isolated (COOP/COEP), load the
+ * web/serve.mjs on an ephemeral loopback port. The page must be cross-origin isolated (COOP/COEP), load the
  * committed Fashion-MNIST checkpoint on the wasm backend, classify known Fashion-MNIST test images (the committed
  * samples; more from the IDX files when the data set is installed) with the classes and logits Node's library
  * gives (same checkpoint, wasm backend, within 1e-4), draw, and run more than one thread once the wasm backend
@@ -16,7 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DenseNet, loadBackend, parseConfig, readSafetensors, Tensor, normalizeStateDict, type Backend } from '../../src/index.js';
 import { createWasmBackend } from '../../src/backend/wasm/create.js';
-import { buildWeb, startWebServer } from '../../scripts/serve-web.mjs';
+import { buildWeb, startWebServer } from '../../web/serve.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,7 +1,7 @@
 /**
  * Writes web/samples.json: the first Fashion-MNIST test image of each class (28x28 uint8, white on black, as the
  * IDX file stores it; base64) with its label and index in t10k, for the demo page's example buttons and the
- * browser test. Run by hand: node scripts/web-samples.mjs [dir]  (default /usr/share/datasets/fashion-mnist).
+ * browser test. Run by hand: node web/make-samples.mjs [dir]  (default /usr/share/datasets/fashion-mnist).
  * Fashion-MNIST is MIT-licensed (Zalando Research).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,5 +21,5 @@ const samples = [...seen].sort((a, b) => a[0] - b[0]).map(([label, index]) => ({
   label,
   pixels: Buffer.from(images.subarray(16 + index * 784, 16 + (index + 1) * 784)).toString('base64'),
 }));
-writeFileSync(path.join(import.meta.dirname, '..', 'web', 'samples.json'), JSON.stringify({ source: 'Fashion-MNIST t10k', width: 28, height: 28, samples }, null, 1) + '\n');
+writeFileSync(path.join(import.meta.dirname, 'samples.json'), JSON.stringify({ source: 'Fashion-MNIST t10k', width: 28, height: 28, samples }, null, 1) + '\n');
 console.log(`web/samples.json: ${samples.length} images (t10k indices ${samples.map((s) => s.index).join(', ')})`);

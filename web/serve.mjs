@@ -8,7 +8,7 @@
  * caching. It serves web/, the wasm kernels at /densenet.wasm (build/densenet.wasm), onnxruntime-web's dist at
  * /ort/ (for the benchmark page) and, when given, one extra folder at /extra/. GET and HEAD only; no directory
  * listings; paths that leave their folder are refused.
- * Usage: node scripts/serve-web.mjs [--port N]   (or PORT=N; default 8080; 0 picks a free port)
+ * Usage: node web/serve.mjs [--port N]   (or PORT=N; default 8080; 0 picks a free port)
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
