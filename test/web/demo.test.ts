@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { DenseNet, loadBackend, parseConfig, readSafetensors, Tensor, normalizeStateDict, type Backend } from '../../src/index.js';
 import { createWasmBackend } from '../../src/backend/wasm/create.js';
 import { buildWeb, startWebServer } from '../../web/serve.mjs';
@@ -149,6 +150,20 @@ describe('web demo in headless Chromium', { skip }, () => {
     assert.match(top[0], /Trouser/, `top-1 of the drawn trousers: ${top[0]}`);
     const latency = await page.locator('#latency').textContent();
     assert.match(latency ?? '', /^\d+(\.\d)? ms$/);
+  });
+
+  test('a chosen picture with a light background (a sample inverted, 4x larger) is inverted back and classified', async () => {
+    const samples = JSON.parse(readFileSync(path.join(root, 'web', 'samples.json'), 'utf8')) as { samples: { index: number; label: number; pixels: string }[] };
+    for (const s of [samples.samples[7], samples.samples[9]]) {
+      const dark = Buffer.from(s.pixels, 'base64').map((v) => 255 - v);
+      const file = path.join(shots, `sample-${s.index}.png`);
+      await sharp(dark, { raw: { width: 28, height: 28, channels: 1 } }).resize(112, 112, { kernel: 'nearest' }).png().toFile(file);
+      await page.setInputFiles('#file', file);
+      await page.waitForFunction((name) => document.getElementById('note')?.textContent?.startsWith(name), `sample-${s.index}.png`);
+      assert.match((await page.locator('#note').textContent()) ?? '', /\(112×112\), light background: inverted$/);
+      const top = await page.locator('#top li').first().textContent();
+      assert.ok(top?.startsWith(info.classNames[s.label]), `t10k #${s.index} (${info.classNames[s.label]}) drawn dark on light: top-1 ${top}`);
+    }
   });
 
   test('more than one thread once the wasm backend offers threads', async (t) => {

@@ -5,12 +5,13 @@
  *   safetensors file the runner wrote;
  * - 'ort': onnxruntime-web's wasm backend (SIMD; numThreads as asked), its .mjs/.wasm files served from the
  *   package at /ort/, on the ONNX file our exporter wrote from the same weights.
- * Returns the wall times of `reps` runs after `warmup`, the thread count the engine reports and the logits.
+ * setup() loads one engine and warms it up (thread count it reports, first logits); step() times one pass, so the
+ * runner can interleave two pages pass by pass and the machine's noise falls on both alike.
  */
 import { DenseNet, Tensor, getBackend, loadWeights, variantConfig } from 'densenet-ts';
 
-export interface BenchRequest { engine: 'densenet-ts' | 'ort'; threads: number; reps: number; warmup: number; weights: string; onnx: string }
-export interface BenchResult { engine: string; threads: number; times: number[]; logits: number[]; crossOriginIsolated: boolean }
+export interface BenchRequest { engine: 'densenet-ts' | 'ort'; threads: number; warmup: number; weights: string; onnx: string }
+export interface BenchSetup { engine: string; threads: number; logits: number[]; crossOriginIsolated: boolean }
 
 interface OrtTensor { data: Float32Array }
 interface Ort {
@@ -25,20 +26,12 @@ function input(): Float32Array {
   return new Float32Array(3 * 224 * 224).map((_, i) => Math.sin(i * 0.37) * 1.5);
 }
 
-async function time(fn: () => Promise<Float32Array<ArrayBufferLike>> | Float32Array<ArrayBufferLike>, reps: number, warmup: number): Promise<{ times: number[]; out: Float32Array<ArrayBufferLike> }> {
-  let out: Float32Array<ArrayBufferLike> = new Float32Array(0);
-  for (let i = 0; i < warmup; i++) out = await fn();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    out = await fn();
-    times.push(performance.now() - t0);
-  }
-  return { times, out };
-}
+/** Prepares one engine: loads the model, runs `warmup` untimed passes, keeps the pass for step(). */
+let pass: (() => Promise<Float32Array<ArrayBufferLike>>) | null = null;
 
-async function run(r: BenchRequest): Promise<BenchResult> {
+async function setup(r: BenchRequest): Promise<BenchSetup> {
   const x = input();
+  let threads: number;
   if (r.engine === 'densenet-ts') {
     const opts = { wasm: '/densenet.wasm', threads: r.threads };
     const backend = await getBackend('wasm', opts);
@@ -46,18 +39,30 @@ async function run(r: BenchRequest): Promise<BenchResult> {
     await loadWeights(model, r.weights);
     model.eval();
     const t = new Tensor(x, [1, 3, 224, 224]);
-    const { times, out } = await time(() => model.forward(t, backend).data, r.reps, r.warmup);
-    return { engine: r.engine, threads: backend.threads, times, logits: Array.from(out.subarray(0, 10)), crossOriginIsolated };
+    pass = async () => model.forward(t, backend).data;
+    threads = backend.threads;
+  } else {
+    const ortUrl = '/ort/ort.wasm.min.mjs';
+    const ort = (await import(ortUrl)) as Ort;
+    ort.env.wasm.wasmPaths = '/ort/';
+    ort.env.wasm.numThreads = r.threads;
+    const session = await ort.InferenceSession.create(r.onnx, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, 224, 224]) };
+    pass = async () => (await session.run(feeds))[session.outputNames[0]].data;
+    threads = ort.env.wasm.numThreads;
   }
-  const ortUrl = '/ort/ort.wasm.min.mjs';
-  const ort = (await import(ortUrl)) as Ort;
-  ort.env.wasm.wasmPaths = '/ort/';
-  ort.env.wasm.numThreads = r.threads;
-  const session = await ort.InferenceSession.create(r.onnx, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, 224, 224]) };
-  const { times, out } = await time(async () => (await session.run(feeds))[session.outputNames[0]].data, r.reps, r.warmup);
-  return { engine: r.engine, threads: ort.env.wasm.numThreads, times, logits: Array.from(out.subarray(0, 10)), crossOriginIsolated };
+  let out: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  for (let i = 0; i < Math.max(1, r.warmup); i++) out = await pass();
+  return { engine: r.engine, threads, logits: Array.from(out.subarray(0, 10)), crossOriginIsolated };
 }
 
-(window as unknown as { bench: { run: typeof run } }).bench = { run };
+/** One timed pass, in ms. */
+async function step(): Promise<number> {
+  if (!pass) throw new Error('bench: setup() first');
+  const t0 = performance.now();
+  await pass();
+  return performance.now() - t0;
+}
+
+(window as unknown as { bench: { setup: typeof setup; step: typeof step } }).bench = { setup, step };
 document.body.dataset.state = 'ready';
