@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { DenseNet, loadBackend, parseConfig, readSafetensors, Tensor, normalizeStateDict, type Backend } from '../../src/index.js';
+import { DenseNet, loadBackend, normalizeStateDict, parseConfig, preprocessPixels, readSafetensors, specFromCheckpoint, Tensor, type Backend } from '../../src/index.js';
 import { createWasmBackend } from '../../src/backend/wasm/create.js';
 import { buildWeb, startWebServer } from '../../web/serve.mjs';
 
@@ -31,11 +31,14 @@ interface DemoResult { logits: number[]; top: { index: number; label: string; pr
 type DemoWindow = { demo: { ready: Promise<DemoInfo>; classifyGray(pixels: number[], width: number, height: number): DemoResult } };
 
 /** The Node side: the same checkpoint through the Node library on the wasm backend. */
-async function nodeModel(): Promise<{ model: DenseNet; backend: Backend }> {
+async function nodeModel(): Promise<{ model: DenseNet; backend: Backend; input(px: number[]): Tensor }> {
   const { tensors, metadata } = readSafetensors(new Uint8Array(readFileSync(CKPT)));
   const model = new DenseNet(parseConfig(metadata.config), 0, { init: false });
   model.loadStateDict(normalizeStateDict(tensors));
-  return { model: model.eval(), backend: await loadBackend('wasm') };
+  // the checkpoint's own preprocessing through Node's library (a 28x28 image: no resize, ToTensor + Normalize)
+  const spec = specFromCheckpoint(JSON.parse(metadata.preprocessing));
+  const input = (px: number[]): Tensor => new Tensor(preprocessPixels({ data: Uint8Array.from(px), width: 28, height: 28, channels: 1 }, spec).input, [1, 1, 28, 28]);
+  return { model: model.eval(), backend: await loadBackend('wasm'), input };
 }
 
 function argMax(v: ArrayLike<number>): number {
@@ -87,13 +90,12 @@ describe('web demo in headless Chromium', { skip }, () => {
 
   test('committed Fashion-MNIST samples: the page predicts the true classes, logits equal Node\'s within 1e-4', async () => {
     const samples = JSON.parse(readFileSync(path.join(root, 'web', 'samples.json'), 'utf8')) as { samples: { index: number; label: number; pixels: string }[] };
-    const { model, backend } = await nodeModel();
+    const { model, backend, input } = await nodeModel();
     let correct = 0;
     for (const s of samples.samples) {
       const px = [...Buffer.from(s.pixels, 'base64')];
       const got = await page.evaluate((p) => (window as unknown as DemoWindow).demo.classifyGray(p, 28, 28), px);
-      const x = new Tensor(Float32Array.from(px, (v) => (Math.fround(v / 255) - 0.2860405969887955) / 0.3530242445149226), [1, 1, 28, 28]);
-      const want = model.forward(x, backend).data;
+      const want = model.forward(input(px), backend).data;
       assert.ok(maxAbsDiff(got.logits, want) <= 1e-4, `sample ${s.index}: logits differ by ${maxAbsDiff(got.logits, want)}`);
       assert.equal(got.top[0].index, argMax(want), `sample ${s.index}: the page and Node disagree`);
       assert.equal(got.top[0].label, info.classNames[got.top[0].index]);
@@ -110,7 +112,7 @@ describe('web demo in headless Chromium', { skip }, () => {
     }
     const images = gunzipSync(readFileSync(path.join(FMNIST, 't10k-images-idx3-ubyte.gz')));
     const labels = gunzipSync(readFileSync(path.join(FMNIST, 't10k-labels-idx1-ubyte.gz')));
-    const { model, backend } = await nodeModel();
+    const { model, backend, input } = await nodeModel();
     const n = 40;
     let agree = 0;
     let right = 0;
@@ -118,8 +120,7 @@ describe('web demo in headless Chromium', { skip }, () => {
     for (let i = 0; i < n; i++) {
       const px = [...images.subarray(16 + i * 784, 16 + (i + 1) * 784)];
       const got = await page.evaluate((p) => (window as unknown as DemoWindow).demo.classifyGray(p, 28, 28), px);
-      const x = new Tensor(Float32Array.from(px, (v) => (Math.fround(v / 255) - 0.2860405969887955) / 0.3530242445149226), [1, 1, 28, 28]);
-      const want = model.forward(x, backend).data;
+      const want = model.forward(input(px), backend).data;
       worst = Math.max(worst, maxAbsDiff(got.logits, want));
       if (got.top[0].index === argMax(want)) agree++;
       if (got.top[0].index === labels[8 + i]) right++;
@@ -152,13 +153,22 @@ describe('web demo in headless Chromium', { skip }, () => {
     assert.match(latency ?? '', /^\d+(\.\d)? ms$/);
   });
 
-  test('a chosen picture with a light background (a sample inverted, 4x larger) is inverted back and classified', async () => {
+  test('a chosen and a dropped picture with a light background (samples inverted, 4x larger) are inverted back and classified', async () => {
     const samples = JSON.parse(readFileSync(path.join(root, 'web', 'samples.json'), 'utf8')) as { samples: { index: number; label: number; pixels: string }[] };
     for (const s of [samples.samples[7], samples.samples[9]]) {
       const dark = Buffer.from(s.pixels, 'base64').map((v) => 255 - v);
       const file = path.join(shots, `sample-${s.index}.png`);
       await sharp(dark, { raw: { width: 28, height: 28, channels: 1 } }).resize(112, 112, { kernel: 'nearest' }).png().toFile(file);
-      await page.setInputFiles('#file', file);
+      if (s === samples.samples[7]) {
+        await page.setInputFiles('#file', file);
+      } else {
+        // dropped on the pad: a real DragEvent carrying the file
+        await page.evaluate(async ({ b64, name }) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'image/png' }));
+          document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        }, { b64: readFileSync(file).toString('base64'), name: path.basename(file) });
+      }
       await page.waitForFunction((name) => document.getElementById('note')?.textContent?.startsWith(name), `sample-${s.index}.png`);
       assert.match((await page.locator('#note').textContent()) ?? '', /\(112×112\), light background: inverted$/);
       const top = await page.locator('#top li').first().textContent();
