@@ -1,11 +1,12 @@
 /**
  * The demo page's bundler and server (`npm run demo:web`; test/web and bench/web.ts import it).
- * buildWeb(): esbuild bundles web/src/*.ts, resolving `densenet-ts` through this package's own `exports` with the
- * `browser` condition (dist/browser.js: run `npm run build` first), into web/dist/.
+ * buildWeb(): esbuild bundles web/src/main.ts and bench.ts, resolving `densenet-ts` through this package's own
+ * `exports` with the `browser` condition (dist/browser.js: run `npm run build` first), into web/dist/, and the
+ * threaded wasm backend's worker script (dist/backend/wasm/worker.js) as web/dist/worker.js where it exists.
  * startWebServer(): a node:http static server on 127.0.0.1 only, every response with Cross-Origin-Opener-Policy
  * same-origin and Cross-Origin-Embedder-Policy require-corp (so the page is cross-origin isolated and may share
  * wasm memory between workers), the MIME types a browser insists on (application/wasm, text/javascript), no
- * caching. It serves web/, the wasm kernels at /densenet.wasm (build/densenet.wasm), onnxruntime-web's dist at
+ * caching. It serves web/, the wasm kernels at /densenet.wasm and /densenet-mt.wasm (build/), onnxruntime-web's dist at
  * /ort/ (for the benchmark page) and, when given, one extra folder at /extra/. GET and HEAD only; no directory
  * listings; paths that leave their folder are refused.
  * Usage: node web/serve.mjs [--port N]   (or PORT=N; default 8080; 0 picks a free port)
@@ -32,14 +33,18 @@ const MIME = {
   '.map': 'application/json',
 };
 
-/** Bundles web/src/main.ts and web/src/bench.ts into web/dist/ (ESM, browser platform, source maps). */
+/** Bundles the page, the bench page and (where it exists) the wasm worker into web/dist/ (ESM, browser, source maps). */
 export async function buildWeb() {
   if (!existsSync(path.join(root, 'dist', 'browser.js'))) {
     throw new Error('demo:web: dist/browser.js is missing; run `npm run build` first');
   }
   const { build } = await import('esbuild');
+  const entryPoints = { main: path.join(WEB_DIR, 'src', 'main.ts'), bench: path.join(WEB_DIR, 'src', 'bench.ts') };
+  // the threaded wasm backend's Web Worker script, where the package has one
+  const worker = path.join(root, 'dist', 'backend', 'wasm', 'worker.js');
+  if (existsSync(worker)) entryPoints.worker = worker;
   await build({
-    entryPoints: [path.join(WEB_DIR, 'src', 'main.ts'), path.join(WEB_DIR, 'src', 'bench.ts')],
+    entryPoints,
     outdir: path.join(WEB_DIR, 'dist'),
     bundle: true,
     platform: 'browser',
@@ -60,7 +65,8 @@ function resolveFile(urlPath, extraDir) {
   }
   if (p.includes('\0')) return null;
   if (p === '/') p = '/index.html';
-  if (p === '/densenet.wasm') return path.join(root, 'build', 'densenet.wasm');
+  // the wasm modules of scripts/build-wasm.mjs: densenet.wasm, and densenet-mt.wasm (threaded) where built
+  if (/^\/densenet[a-z-]*\.wasm$/.test(p)) return path.join(root, 'build', p.slice(1));
   const mounts = [
     ['/ort/', path.join(root, 'node_modules', 'onnxruntime-web', 'dist')],
     ...(extraDir ? [['/extra/', extraDir]] : []),

@@ -16,7 +16,6 @@ import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { DenseNet, loadBackend, normalizeStateDict, parseConfig, preprocessPixels, readSafetensors, specFromCheckpoint, Tensor, type Backend } from '../../src/index.js';
-import { createWasmBackend } from '../../src/backend/wasm/create.js';
 import { buildWeb, startWebServer } from '../../web/serve.mjs';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -69,7 +68,8 @@ describe('web demo in headless Chromium', { skip }, () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1040, height: 960 } });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    // a build without the threaded module answers /densenet-mt.wasm with 404: the page then runs one thread
+    page.on('console', (m) => { if (m.type() === 'error' && !m.location().url.endsWith('/densenet-mt.wasm')) consoleErrors.push(m.text()); });
     await page.goto(server.url);
     info = await page.evaluate(() => (window as unknown as DemoWindow).demo.ready);
   });
@@ -176,24 +176,14 @@ describe('web demo in headless Chromium', { skip }, () => {
     }
   });
 
-  test('more than one thread once the wasm backend offers threads', async (t) => {
-    // does this build's wasm backend run threads at all? Ask it in Node for two.
-    const create = createWasmBackend as unknown as (s: BufferSource, o: { threads: number }) => Promise<Backend & { dispose?(): unknown; terminate?(): unknown; close?(): unknown }>;
-    let offered: boolean;
-    try {
-      const probe = await create(readFileSync(path.join(root, 'build', 'densenet.wasm')), { threads: 2 });
-      offered = probe.threads > 1;
-      await (probe.dispose ?? probe.terminate ?? probe.close)?.call(probe);
-    } catch (e) {
-      t.skip(`asking createWasmBackend for 2 threads in Node failed (${e instanceof Error ? e.message : String(e)}); this test's probe needs updating`);
-      return;
-    }
-    if (!offered) {
-      t.skip('the wasm backend runs one thread in this build (createWasmBackend ignores { threads }); the page shows 1');
+  test('more than one thread once the wasm backend offers threads', (t) => {
+    // the threaded build (scripts/build-wasm.mjs -> build/densenet-mt.wasm) is what offers threads to a page
+    if (!existsSync(path.join(root, 'build', 'densenet-mt.wasm'))) {
+      t.skip('no build/densenet-mt.wasm: the wasm backend is single-threaded in this build; the page shows 1 thread');
       return;
     }
     assert.ok(info.hardwareConcurrency > 1, `chromium reports ${info.hardwareConcurrency} core(s)`);
     assert.ok(info.threads > 1, `the isolated page runs ${info.threads} thread(s) of ${info.requestedThreads} asked for`);
-    assert.equal(await page.locator('#threads').textContent(), String(info.threads));
+    assert.equal(info.threads, info.requestedThreads);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * The benchmark page's side of `npm run bench:web` (bench/web.ts drives it): one engine and one thread count per
  * page load (onnxruntime-web fixes its thread count when it first starts), DenseNet-121 at 224x224, batch 1:
- * - 'densenet-ts': our wasm backend (getBackend with the page's /densenet.wasm and `threads`), weights from a
+ * - 'densenet-ts': our wasm backend (backend.ts: threaded when the server has the threaded module), weights from a
  *   safetensors file the runner wrote;
  * - 'ort': onnxruntime-web's wasm backend (SIMD; numThreads as asked), its .mjs/.wasm files served from the
  *   package at /ort/, on the ONNX file our exporter wrote from the same weights.
  * setup() loads one engine and warms it up (thread count it reports, first logits); step() times one pass, so the
  * runner can interleave two pages pass by pass and the machine's noise falls on both alike.
  */
-import { DenseNet, Tensor, getBackend, loadWeights, variantConfig } from 'densenet-ts';
+import { DenseNet, Tensor, loadWeights, variantConfig } from 'densenet-ts';
+import { pageBackend } from './backend.js';
 
 export interface BenchRequest { engine: 'densenet-ts' | 'ort'; threads: number; warmup: number; weights: string; onnx: string }
 export interface BenchSetup { engine: string; threads: number; logits: number[]; crossOriginIsolated: boolean }
@@ -33,8 +34,7 @@ async function setup(r: BenchRequest): Promise<BenchSetup> {
   const x = input();
   let threads: number;
   if (r.engine === 'densenet-ts') {
-    const opts = { wasm: '/densenet.wasm', threads: r.threads };
-    const backend = await getBackend('wasm', opts);
+    const backend = await pageBackend(r.threads);
     const model = new DenseNet(variantConfig('densenet121'), 0, { init: false });
     await loadWeights(model, r.weights);
     model.eval();

@@ -10,7 +10,6 @@ import { fromDrawing, fromPicture } from './input.js';
 import { classify, loadDemoModel, type Classification, type LoadedModel } from './model.js';
 
 const WEIGHTS_URL = 'models/fashion-mnist-densenet-bc.safetensors';
-const WASM_URL = '/densenet.wasm';
 
 interface Samples { width: number; height: number; samples: { index: number; label: number; pixels: string }[] }
 
@@ -171,7 +170,7 @@ function gray(pixels: ArrayLike<number>, width: number, height: number): RawImag
 }
 
 async function start(): Promise<DemoInfo> {
-  const m = await loadDemoModel(WEIGHTS_URL, WASM_URL);
+  const m = await loadDemoModel(WEIGHTS_URL);
   loaded = m;
   const info: DemoInfo = {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,

@@ -5,8 +5,9 @@
  * [C, H, W] input: logits, top-3 softmax, forward latency, and the Grad-CAM map of the top class.
  * Not here: pixels and drawing (input.ts), pictures (connectivity.ts, main.ts).
  */
+import { pageBackend } from './backend.js';
 import {
-  DenseNet, Tensor, getBackend, gradCam, loadWeights, parseConfig, readSafetensors, specFromCheckpoint, summarize, topK,
+  DenseNet, Tensor, gradCam, loadWeights, parseConfig, readSafetensors, specFromCheckpoint, summarize, topK,
   type Backend, type ClassProb, type GradCamResult, type ModelSummary, type PreprocessSpec,
 } from 'densenet-ts';
 
@@ -30,11 +31,9 @@ export interface Classification {
   camMs: number;
 }
 
-export async function loadDemoModel(weightsUrl: string, wasmUrl: string): Promise<LoadedModel> {
+export async function loadDemoModel(weightsUrl: string): Promise<LoadedModel> {
   const requestedThreads = globalThis.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
-  // `threads` is read by the multi-threaded wasm backend; a single-threaded build ignores it
-  const opts = { wasm: wasmUrl, threads: requestedThreads };
-  const [backend, res] = await Promise.all([getBackend('wasm', opts), fetch(weightsUrl)]);
+  const [backend, res] = await Promise.all([pageBackend(requestedThreads), fetch(weightsUrl)]);
   if (!res.ok) throw new Error(`demo: fetching ${weightsUrl} gave HTTP ${res.status}`);
   const bytes = new Uint8Array(await res.arrayBuffer());
   const { metadata } = readSafetensors(bytes);
