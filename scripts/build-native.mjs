@@ -4,6 +4,8 @@
 // It is not node-gyp. On any failure it prints one warning line and exits 0: the library then falls back to
 // the wasm or reference backend. Run: node scripts/build-native.mjs [--verbose] [--cc CC] [--out FILE]
 // (--cc musl-gcc --out prebuilds/linux-x64-musl/densenet_native.node is how scripts/prebuild.mjs makes the musl binary).
+// --obj DIR and --cflags 'FLAGS' (appended to the defaults, compile and link) build a variant without touching the
+// normal build: scripts/test-asan.mjs builds the sanitizer addon into build/asan/ this way.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -20,7 +22,9 @@ const arg = (name) => {
 };
 const out = path.resolve(arg('--out') ?? path.join(root, 'build', 'Release', 'densenet_native.node'));
 // objects of another compiler (musl-gcc) must not be mixed with the default build's
-const objDir = path.join(root, 'build', arg('--cc') ? `obj-${path.basename(arg('--cc'))}` : 'obj');
+const objDir = arg('--obj') ? path.resolve(arg('--obj'))
+  : path.join(root, 'build', arg('--cc') ? `obj-${path.basename(arg('--cc'))}` : 'obj');
+const extraFlags = (arg('--cflags') ?? '').split(/\s+/).filter(Boolean);
 const verbose = process.argv.includes('--verbose');
 
 /** Kernel sources: compiled once per ISA (they define suffixed symbols, see csrc/common.h). */
@@ -81,6 +85,7 @@ async function main() {
   // memmove calls that cost more than the copies (and wasm has no libc).
   const base = ['-O3', '-ffp-contract=fast', '-fPIC', '-std=gnu11', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-function', `-I${csrc}`];
   if (gcc) base.push('-fno-tree-loop-distribute-patterns');
+  base.push(...extraFlags);
   const jobs = [];
   const objs = [];
   const compile = (src, obj, flags) => {
@@ -97,7 +102,7 @@ async function main() {
   // runtime does not have (its libc is libc.musl-<arch>.so.1): link no libc at all, and let the addon's few libc
   // symbols (malloc, pthreads, snprintf) resolve against the node process that loads it, whose libc is musl.
   const link = path.basename(cc).startsWith('musl') ? ['-nostdlib', ...objs, '-lgcc'] : ['-pthread', ...objs];
-  await run(cc, ['-shared', '-o', out, ...link]);
+  await run(cc, ['-shared', ...extraFlags, '-o', out, ...link]);
   const kb = Math.round(statSync(out).size / 1024);
   console.log(`densenet: built ${path.relative(root, out)} (${kb} KiB, ${Object.keys(isaFlags()).join('/')}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }

@@ -1,5 +1,5 @@
 // install.mjs (the package's install script): a prebuilt addon for this platform that loads, and the prebuilt
-// wasm module, mean there is nothing to build; otherwise the addon and the wasm module are built from csrc/ with
+// wasm module (dist/densenet.wasm), mean there is nothing to build; otherwise the addon and the wasm module are built from csrc/ with
 // the system compilers (build-native.mjs, build-wasm.mjs), which print one warning and exit 0 when they cannot.
 // With `npm install --ignore-scripts` nothing runs and the prebuilt binaries are used as they are.
 import { spawnSync } from 'node:child_process';
@@ -29,5 +29,7 @@ function build(script) {
 
 if (existsSync(addon) && loads(addon)) console.log(`densenet: using the prebuilt native addon for ${tag}`);
 else build('build-native.mjs');
-if (existsSync(path.join(root, 'prebuilds', 'densenet.wasm'))) console.log('densenet: using the prebuilt wasm module');
+// the published package ships no src/: there dist/densenet.wasm is the prebuilt module; in a checkout it is a copy of
+// an earlier build that may be older than csrc/, so the module is always rebuilt there
+if (!existsSync(path.join(root, 'src')) && existsSync(path.join(root, 'dist', 'densenet.wasm'))) console.log('densenet: using the prebuilt wasm module');
 else build('build-wasm.mjs');

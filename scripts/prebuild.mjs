@@ -2,7 +2,7 @@
 // `npm install densenet-ts` needs no compiler where one of them fits (scripts/install.mjs then builds nothing):
 //   prebuilds/linux-x64-glibc/densenet_native.node   gcc, as build-native.mjs builds it (AVX-512/AVX2/SSE2 inside)
 //   prebuilds/linux-x64-musl/densenet_native.node    musl-gcc (Debian's musl-tools), for Alpine's Node
-//   prebuilds/densenet.wasm                          platform-independent (+ -mt, -relaxed, -mt-relaxed builds)
+// The wasm module (platform-independent) ships as dist/densenet.wasm, copied there by `npm run build`.
 // Other platforms build from source at install, as before. Each binary is built from the csrc/ in the package.
 // postpack.mjs removes prebuilds/ again, so a stale binary never shadows a fresh local build in a checkout.
 import { spawnSync } from 'node:child_process';
@@ -51,19 +51,5 @@ if (process.platform === 'linux' && process.arch === 'x64') {
   const out = path.join(pre, tag, 'densenet_native.node');
   node('build-native.mjs', ['--out', out]);
   if (existsSync(out)) made.push(path.relative(root, out));
-}
-const wasm = path.join(root, 'build', 'densenet.wasm');
-if (!fresh(wasm)) node('build-wasm.mjs', []);
-if (existsSync(wasm)) {
-  mkdirSync(pre, { recursive: true });
-  copyFileSync(wasm, path.join(pre, 'densenet.wasm'));
-  made.push('prebuilds/densenet.wasm');
-  // the threaded and relaxed-SIMD builds next to it (src/backend/wasm/index.ts looks for them beside densenet.wasm)
-  for (const v of ['densenet-mt.wasm', 'densenet-relaxed.wasm', 'densenet-mt-relaxed.wasm']) {
-    const f = path.join(root, 'build', v);
-    if (!existsSync(f)) continue;
-    copyFileSync(f, path.join(pre, v));
-    made.push(`prebuilds/${v}`);
-  }
 }
 console.log(`prebuild: ${made.length > 0 ? made.join(', ') : 'nothing (no compiler)'}`);

@@ -21,6 +21,12 @@ export { summarize, type ModelSummary, type SummaryRow, type BlockSummary } from
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { normalizeStateDict } from './io/keys.js';
 export { SGD } from './optim/sgd.js';
+export { specFromCheckpoint, IMAGENET_PRESET, type PreprocessSpec, type ResizeRule } from './vision/preprocess-spec.js';
+export { preprocessPixels, describePreprocessing, type PreprocessedImage } from './vision/preprocess-pixels.js';
+export type { RawImage } from './vision/pixels.js';
+export { softmaxRows, topK, type ClassProb } from './vision/predict.js';
+export { gradCam, type GradCamOptions, type GradCamResult } from './vision/gradcam.js';
+export { jet, overlayHeat } from './vision/colormap.js';
 
 /**
  * Loads safetensors weights (a densenet-ts checkpoint or exported weights; torchvision names) into `model`,

@@ -1,7 +1,7 @@
 /**
  * Choosing a backend in a browser (or any runtime without Node's built-ins): the wasm kernels, fetched from
- * the package's prebuilds/densenet.wasm through `new URL(..., import.meta.url)` (the pattern Vite, webpack 5 and
- * Parcel follow to copy the file next to the bundle), or from a URL or bytes the page gives; else the reference
+ * the package's dist/densenet.wasm (scripts/copy-wasm.mjs) through `new URL(..., import.meta.url)` (the pattern
+ * Vite, webpack 5 and Parcel follow to copy the file next to the bundle), or from a URL or bytes the page gives; else the reference
  * backend (plain TypeScript, slow). Node's select.ts adds the native addon and reads files instead of fetching.
  */
 import type { Backend } from './backend.js';
@@ -13,9 +13,9 @@ export interface BrowserBackendOptions {
   wasm?: string | URL | BufferSource | WebAssembly.Module;
 }
 
-/** dist/backend/select-browser.js -> <package>/prebuilds/densenet.wasm (shipped by `npm pack`). */
+/** dist/backend/select-browser.js -> dist/densenet.wasm (copied there by `npm run build`). */
 export function defaultWasmUrl(): URL {
-  return new URL('../../prebuilds/densenet.wasm', import.meta.url);
+  return new URL('../densenet.wasm', import.meta.url);
 }
 
 let wasm: Promise<Backend> | null = null;

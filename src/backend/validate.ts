@@ -36,11 +36,14 @@ export function expectAtLeast(op: string, name: string, arr: ArrayLike<number>, 
   }
 }
 
-/** Throws unless every named value is a non-negative integer (positive where `positive`). */
+/** Largest size or geometry value (int32: what the wasm and C kernels take; no array is longer). */
+export const MAX_DIM = 2 ** 31 - 1;
+
+/** Throws unless every named value is a non-negative integer (positive where `positive`) up to MAX_DIM. */
 export function expectDims(op: string, dims: Dims, positive = true): void {
   for (const [k, v] of Object.entries(dims)) {
-    if (!Number.isInteger(v) || v < (positive ? 1 : 0)) {
-      throw new Error(`${op}: ${k}=${v} must be a ${positive ? 'positive' : 'non-negative'} integer (geometry ${dimsStr(dims)})`);
+    if (!Number.isInteger(v) || v < (positive ? 1 : 0) || v > MAX_DIM) {
+      throw new Error(`${op}: ${k}=${v} must be a ${positive ? 'positive' : 'non-negative'} integer up to 2^31-1 (geometry ${dimsStr(dims)})`);
     }
   }
 }

@@ -4,7 +4,7 @@
  * loadModelForUse; its class names and preprocessing go into the file's metadata (io/onnx/export.ts). The file
  * is written atomically (temp file, then rename). Prints one line: file, size, opset, node count.
  */
-import { open, rename, unlink } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomic-file.js';
 import { checkOpset, DEFAULT_OPSET, exportOnnx } from '../io/onnx/export.js';
 import { bytes } from './format.js';
 import { loadModelForUse, type WeightsFlags } from './load-model.js';
@@ -25,25 +25,8 @@ export async function runExport(flags: ExportFlags): Promise<void> {
   const r = exportOnnx(model, {
     opset, dynamicBatch: flags.dynamicBatch === true, inputSize, arch, classNames, preprocessing, producerVersion: packageVersion(),
   });
-  await writeAtomically(flags.out, r.bytes);
+  await writeFileAtomic(flags.out, r.bytes);
   process.stdout.write(`export: wrote ${flags.out} (${bytes(r.bytes.length)}, opset ${r.opset}, ${r.nodeCount} nodes, input [${r.inputShape.join(', ')}])\n`);
-}
-
-async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new Error(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
 }
 
 function parseInteger(flag: string, v: string): number {

@@ -2,11 +2,13 @@
  * Readers for the binary versions of CIFAR-10 and CIFAR-100 (https://www.cs.toronto.edu/~kriz/cifar.html,
  * "Binary version"): CIFAR-10 records are <1 label byte><3072 pixel bytes>, CIFAR-100 records
  * <coarse byte><fine byte><3072 pixel bytes>; pixels are 32x32 CHW (1024 R, 1024 G, 1024 B). Not the Python
- * (pickle) or MATLAB versions.
+ * (pickle) or MATLAB versions. A file of the wrong length or with a label out of range throws FormatError
+ * naming it, before the pixels are copied (lengths are checked before anything is allocated).
  */
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { FormatError } from '../io/format-error.js';
 import { ArrayDataset, checkLabels, sharedBytes } from './dataset.js';
 
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -40,28 +42,59 @@ export function loadCifar100(dir: string, split: CifarSplit, opts: Cifar100Optio
   return readRecords('cifar100', [join(root, file)], 2, coarse ? 0 : 1, classNames);
 }
 
+/** A batch file's record layout: `header` label bytes (the label used at `labelAt`) then 3072 pixels. */
+export interface CifarLayout { kind: 'cifar10' | 'cifar100'; header: number; labelAt: number; numClasses: number }
+
+/** The record count of a file of `size` bytes, or a FormatError naming the file. */
+function recordCount(size: number, file: string, l: CifarLayout): number {
+  const record = l.header + PIXELS;
+  if (size === 0 || size % record !== 0) {
+    throw new FormatError(l.kind, `${size} bytes is not a whole number of ${record}-byte records ` +
+      `(${l.header} label byte${l.header > 1 ? 's' : ''} + 3072 pixels)`, file);
+  }
+  return size / record;
+}
+
+/**
+ * Checks one batch file's bytes: whole records, and every label it uses below numClasses; returns the record
+ * count. A bad file throws FormatError naming it.
+ */
+export function checkCifarBatch(bytes: Uint8Array, file: string, l: CifarLayout): number {
+  const n = recordCount(bytes.length, file, l);
+  const record = l.header + PIXELS;
+  for (let i = 0; i < n; i++) {
+    const label = bytes[i * record + l.labelAt];
+    if (label >= l.numClasses) {
+      throw new FormatError(l.kind, `labels out of range: label ${label} of record ${i} but numClasses is ${l.numClasses}`, file);
+    }
+  }
+  return n;
+}
+
 /** Reads fixed-size records (`header` label bytes then 3072 pixels), taking the label at byte `labelAt`. */
-function readRecords(what: string, paths: string[], header: number, labelAt: number, classNames: string[]): ArrayDataset {
+function readRecords(what: 'cifar10' | 'cifar100', paths: string[], header: number, labelAt: number, classNames: string[]): ArrayDataset {
+  const layout: CifarLayout = { kind: what, header, labelAt, numClasses: classNames.length };
   const record = header + PIXELS;
   let total = 0;
+  const sizes: number[] = [];
   for (const p of paths) {
     if (!existsSync(p)) throw new Error(`${what}: missing file ${p}`);
     const size = statSync(p).size;
-    if (size === 0 || size % record !== 0) {
-      throw new Error(`${what}: ${p} is ${size} bytes, not a whole number of ${record}-byte records (${header} label byte${header > 1 ? 's' : ''} + 3072 pixels)`);
-    }
-    total += size / record;
+    total += recordCount(size, p, layout); // sizes are checked before anything is allocated
+    sizes.push(size);
   }
   const pixels = sharedBytes(total * PIXELS);
   const labels = new Uint8Array(total);
   let n = 0;
-  for (const p of paths) {
+  paths.forEach((p, f) => {
     const bytes = readFileSync(p);
+    if (bytes.length !== sizes[f]) throw new FormatError(what, `${p} changed size while being read`, p);
+    checkCifarBatch(bytes, p, layout);
     for (let o = 0; o < bytes.length; o += record, n++) {
       labels[n] = bytes[o + labelAt];
       pixels.set(bytes.subarray(o + header, o + record), n * PIXELS);
     }
-  }
+  });
   const lab = checkLabels(labels, classNames.length, `${what}: labels`);
   return new ArrayDataset(pixels, lab, SHAPE, classNames);
 }

@@ -3,11 +3,13 @@
  * Only the unsigned-byte type (0x08) those datasets use is read; it is not a general IDX reader of all types.
  * Format: http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS"): magic [0, 0, type, ndims], ndims big-endian
  * uint32 dimensions, then the data row-major. Gzip is detected by its magic bytes, not by the file name.
+ * Bad files throw FormatError naming the file; a gzip member may inflate at most 1032x (deflate's limit).
  */
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { FormatError } from '../io/format-error.js';
 import { ArrayDataset, checkLabels, sharedBytes } from './dataset.js';
 
 export const FASHION_MNIST_CLASSES = [
@@ -21,32 +23,39 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
-/** Parses one IDX ubyte file (raw or gzipped); `name` is used in error messages. */
+/** Deflate cannot expand more than about 1032:1 (zlib's FAQ), so a gzip member claiming more is a bomb. */
+const INFLATE_RATIO = 1032;
+
+/**
+ * Parses one IDX ubyte file (raw or gzipped); `name` is used in error messages. A truncated, corrupt or lying
+ * file throws FormatError: the dimensions must account for the file's length exactly before anything is copied.
+ */
 export function parseIdx(bytes: Uint8Array, name: string, shared = false): IdxArray {
+  const fail = (detail: string): never => { throw new FormatError('idx', detail, name); };
   let buf = bytes;
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      buf = gunzipSync(buf);
+      buf = gunzipSync(buf, { maxOutputLength: Math.min(2 ** 32 - 1, buf.length * INFLATE_RATIO + 1024) });
     } catch (e) {
-      throw new Error(`idx: ${name}: corrupt gzip data (${(e as Error).message})`);
+      fail(`corrupt gzip data (${(e as Error).message.split('\n')[0]})`);
     }
   }
-  if (buf.length < 4) throw new Error(`idx: ${name}: file is ${buf.length} bytes, too short for an IDX header`);
+  if (buf.length < 4) fail(`file is ${buf.length} bytes, too short for an IDX header`);
   if (buf[0] !== 0 || buf[1] !== 0) {
     const magic = Array.from(buf.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new Error(`idx: ${name}: bad magic number ${magic} (an IDX file starts with 00 00 <type> <ndims>)`);
+    fail(`bad magic number ${magic} (an IDX file starts with 00 00 <type> <ndims>)`);
   }
-  if (buf[2] !== 0x08) throw new Error(`idx: ${name}: data type 0x${buf[2].toString(16)} is not supported (only 0x08 unsigned byte)`);
+  if (buf[2] !== 0x08) fail(`data type 0x${buf[2].toString(16)} is not supported (only 0x08 unsigned byte)`);
   const ndims = buf[3];
   const header = 4 + 4 * ndims;
-  if (ndims === 0 || buf.length < header) throw new Error(`idx: ${name}: header of ${ndims} dimensions does not fit in ${buf.length} bytes`);
+  if (ndims === 0 || buf.length < header) fail(`header of ${ndims} dimensions does not fit in ${buf.length} bytes`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dims: number[] = [];
   for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d, false));
-  const count = dims.reduce((a, b) => a * b, 1);
+  const count = dims.reduce((a, b) => a * b, 1); // inexact past 2^53, but then far above any file's length
   if (buf.length !== header + count) {
     const kind = buf.length < header + count ? 'truncated' : 'too long';
-    throw new Error(`idx: ${name}: ${kind}: dims [${dims.join(', ')}] need ${header + count} bytes but the file has ${buf.length}`);
+    fail(`${kind}: dims [${dims.join(', ')}] need ${header + count} bytes but the file has ${buf.length}`);
   }
   const payload = buf.subarray(header);
   let data: Uint8Array;
@@ -77,12 +86,14 @@ export function loadIdxDir(dir: string, split: IdxSplit, opts: IdxOptions = {}):
   const labelsPath = findIdx(dir, `${prefix}-labels`, 1);
   const images = readIdxFile(imagesPath, true);
   const labels = readIdxFile(labelsPath);
-  if (images.dims.length !== 3) throw new Error(`idx: ${imagesPath}: expected 3 dims [N, H, W], got [${images.dims.join(', ')}]`);
-  if (labels.dims.length !== 1) throw new Error(`idx: ${labelsPath}: expected 1 dim [N], got [${labels.dims.join(', ')}]`);
+  if (images.dims.length !== 3) throw new FormatError('idx', `expected 3 dims [N, H, W], got [${images.dims.join(', ')}]`, imagesPath);
+  if (labels.dims.length !== 1) throw new FormatError('idx', `expected 1 dim [N], got [${labels.dims.join(', ')}]`, labelsPath);
   const [n, height, width] = images.dims;
-  if (labels.dims[0] !== n) throw new Error(`idx: ${labelsPath} has ${labels.dims[0]} labels but ${imagesPath} has ${n} images`);
+  if (labels.dims[0] !== n) throw new FormatError('idx', `has ${labels.dims[0]} labels but ${imagesPath} has ${n} images`, labelsPath);
   const names = opts.classNames ?? (/fashion/i.test(dir) ? 'fashion' : 'digits');
   const classNames = names === 'fashion' ? FASHION_MNIST_CLASSES.slice() : names === 'digits' ? DIGIT_CLASSES.slice() : names;
+  const bad = labels.data.findIndex((l) => l >= classNames.length);
+  if (bad >= 0) throw new FormatError('idx', `labels out of range: label ${labels.data[bad]} at index ${bad} but numClasses is ${classNames.length}`, labelsPath);
   const lab = checkLabels(labels.data, classNames.length, `idx: ${labelsPath}: labels`);
   return new ArrayDataset(images.data, lab, { channels: 1, height, width }, classNames);
 }

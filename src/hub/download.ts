@@ -8,6 +8,7 @@
  * redirects, a wrong hash) the temp file is removed and one error names the URL and the problem.
  * Not a general HTTP client: GET only, redirects followed up to a bound, no proxies, no resume.
  */
+import { syncDir } from '../io/atomic-file.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
@@ -118,16 +119,6 @@ async function writeAtomically(dest: string, opts: DownloadOptions, fill: (sink:
     throw e;
   } finally {
     opts.progress?.done();
-  }
-}
-
-/** Makes the rename durable (best effort: not every file system lets a folder be fsync'ed). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const d = await open(dir, 'r');
-    await d.sync().finally(() => d.close());
-  } catch {
-    // the file itself is complete and synced; only the rename might not survive a power cut
   }
 }
 

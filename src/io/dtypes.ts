@@ -3,6 +3,7 @@
  * cannot hold exactly are refused. Not a tensor type system: the engine is float32 only.
  * Layouts: little-endian IEEE 754 binary64/32/16, bfloat16 (top half of binary32), two's complement integers.
  */
+import { FormatError, type FileFormat } from './format-error.js';
 
 export type DType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -27,7 +28,7 @@ function halfToFloat(h: number): number {
 }
 
 /** Reads a little-endian int64 as a number, or throws if float32 cannot hold it exactly. */
-function int64ToFloat(dv: DataView, at: number, what: string, index: number): number {
+function int64ToFloat(dv: DataView, at: number, fail: (d: string) => never, index: number): number {
   const lo = dv.getUint32(at, true);
   const hi = dv.getInt32(at + 4, true);
   if (hi >= -0x200000 && hi < 0x200000) {
@@ -38,16 +39,23 @@ function int64ToFloat(dv: DataView, at: number, what: string, index: number): nu
     const f = Math.fround(Number(b));
     if (Number.isFinite(f) && BigInt(f) === b) return f;
   }
-  throw new Error(`${what}: int64 value ${dv.getBigInt64(at, true)} at index ${index} does not fit exactly in float32`);
+  fail(`int64 value ${dv.getBigInt64(at, true)} at index ${index} does not fit exactly in float32`);
 }
 
+/** Typed arrays use the platform's byte order; float32 data can be read in place only where that is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
- * Converts `count` elements of `dtype` starting at bytes[0] to a new Float32Array.
- * `what` names the tensor or storage in errors (`safetensors: tensor 'x'`).
+ * Converts `count` elements of `dtype` starting at bytes[0] to float32. Aligned little-endian F32 data (torch's zip
+ * entries are 64-byte aligned, safetensors' usually 8) is returned as a VIEW of `bytes`, not a copy: loading a
+ * model then copies each weight once, into the model, instead of three times.
+ * `what` names the tensor or storage in errors (`tensor 'x'`); they are FormatErrors of `format`.
  */
-export function toFloat32(bytes: Uint8Array, dtype: DType, count: number, what: string): Float32Array {
+export function toFloat32(bytes: Uint8Array, dtype: DType, count: number, format: FileFormat, what: string): Float32Array {
+  const fail = (detail: string): never => { throw new FormatError(format, `${what}: ${detail}`); };
   const need = count * ELEMENT_SIZE[dtype];
-  if (bytes.length < need) throw new Error(`${what}: needs ${need} bytes of ${dtype} but has ${bytes.length}`);
+  if (!Number.isSafeInteger(need) || bytes.length < need) fail(`needs ${need} bytes of ${dtype} but has ${bytes.length}`);
+  if (dtype === 'F32' && LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
   const out = new Float32Array(count);
   if (dtype === 'F32') {
     new Uint8Array(out.buffer).set(bytes.subarray(0, need)); // copy first: the source may be unaligned
@@ -63,11 +71,11 @@ export function toFloat32(bytes: Uint8Array, dtype: DType, count: number, what: 
         out[i] = f32Scratch[0];
       }
       break;
-    case 'I64': for (let i = 0; i < count; i++) out[i] = int64ToFloat(dv, 8 * i, what, i); break;
+    case 'I64': for (let i = 0; i < count; i++) out[i] = int64ToFloat(dv, 8 * i, fail, i); break;
     case 'I32':
       for (let i = 0; i < count; i++) {
         const v = dv.getInt32(4 * i, true);
-        if (Math.fround(v) !== v) throw new Error(`${what}: int32 value ${v} at index ${i} does not fit exactly in float32`);
+        if (Math.fround(v) !== v) fail(`int32 value ${v} at index ${i} does not fit exactly in float32`);
         out[i] = v;
       }
       break;
@@ -76,7 +84,7 @@ export function toFloat32(bytes: Uint8Array, dtype: DType, count: number, what: 
     case 'U8': for (let i = 0; i < count; i++) out[i] = bytes[i]; break;
     case 'BOOL':
       for (let i = 0; i < count; i++) {
-        if (bytes[i] > 1) throw new Error(`${what}: bool byte ${bytes[i]} at index ${i} is neither 0 nor 1`);
+        if (bytes[i] > 1) fail(`bool byte ${bytes[i]} at index ${i} is neither 0 nor 1`);
         out[i] = bytes[i];
       }
       break;

@@ -1,13 +1,18 @@
 /**
  * Restricted unpickler for torch.save: plain data, OrderedDict, and tensors rebuilt from persistent-id
  * storages. It executes nothing: the few globals below are interpreted here, any other is refused.
- * Not a general pickle (no protocol-0 text opcodes, sets or classes). Format: CPython Lib/pickletools.py; torch/_utils.py.
+ * It accepts no more than PyTorch's weights-only unpickler (torch/_weights_only_unpickler.py, 1.13 and 2.x):
+ * the same opcodes, minus EMPTY_SET; a subset of its globals; SETITEM(S) only on dicts (CVE-2026-24747);
+ * BUILD only on an OrderedDict. Bounded: stack, MARK depth and memo indices; strings by the bytes behind them.
+ * Not a general pickle (no protocol-0 text opcodes, no FRAME/MEMOIZE/STACK_GLOBAL of protocol 4, no sets or
+ * classes). Format: CPython Lib/pickletools.py; torch/_utils.py.
  */
 import { ELEMENT_SIZE, type DType } from './dtypes.js';
+import { FormatError } from './format-error.js';
 
 export class PyTuple { constructor(readonly items: PyValue[]) {} }
 /** dict and collections.OrderedDict (insertion-ordered); `attrs` holds BUILD state such as `_metadata`. */
-export class PyDict { readonly map = new Map<PyValue, PyValue>(); attrs: PyValue = null; }
+export class PyDict { readonly map = new Map<PyValue, PyValue>(); attrs: PyValue = null; constructor(readonly ordered = false) {} }
 export class PyGlobal { constructor(readonly module: string, readonly name: string) {} }
 /** A storage named by a persistent id: ('storage', type, key, location, numel[, view_metadata]). */
 export class StorageRef {
@@ -32,8 +37,15 @@ const FUNCTIONS = new Set([
 ]);
 
 function fail(msg: string): never {
-  throw new Error(`pth: ${msg}`);
+  throw new FormatError('pth', msg);
 }
+
+/** Values on the stack at once (a state_dict pickle batches SETITEMS by 1000, so it needs about 2000). */
+const MAX_STACK = 1 << 17;
+/** Open MARKs at once. */
+const MAX_MARKS = 1 << 12;
+/** Memo indices (torch numbers them from 0 by one per object, so far fewer than the pickle's bytes). */
+const MAX_MEMO = 1 << 24;
 
 function typeName(v: PyValue): string {
   if (v === null) return 'None';
@@ -66,10 +78,37 @@ function storageFromPid(pid: PyValue): StorageRef {
   return new StorageRef(dtype, String(key), numel, { offset, numel: size });
 }
 
+/** Largest tensor accepted (elements), and rank. */
+export const MAX_ELEMENTS = 2 ** 30;
+const MAX_RANK = 32;
+
+/**
+ * A tensor view must lie inside its storage: size and stride of one rank, at most MAX_ELEMENTS elements, and
+ * the last element it reaches (offset + sum (size-1)*stride) inside the storage (or its legacy view). This is
+ * the check whose absence in torch < 2.10 made CVE-2026-24747 an out-of-bounds read.
+ */
+function checkedTensor(t: TensorRef): TensorRef {
+  const { size, stride, offset } = t;
+  const dims = `[${size.join(',')}]`;
+  if (size.length !== stride.length) fail(`tensor ${dims} has ${size.length} sizes but ${stride.length} strides`);
+  if (size.length > MAX_RANK) fail(`tensor ${dims} has more than ${MAX_RANK} dimensions`);
+  let n = 1;
+  for (const d of size) n *= d;
+  if (n > MAX_ELEMENTS) fail(`tensor ${dims} has more than ${MAX_ELEMENTS} elements`);
+  if (n === 0) return t;
+  let last = offset;
+  for (let d = 0; d < size.length; d++) last += (size[d] - 1) * stride[d];
+  const limit = t.storage.view?.numel ?? t.storage.numel;
+  if (!(last < limit)) {
+    fail(`tensor ${dims} (offset ${offset}, strides [${stride.join(',')}]) reaches element ${last} of a ${limit}-element storage '${t.storage.key}'`);
+  }
+  return t;
+}
+
 function call(f: PyGlobal, args: PyValue[]): PyValue {
   const name = `${f.module}.${f.name}`;
   if (name === 'collections.OrderedDict') {
-    const d = new PyDict();
+    const d = new PyDict(true);
     const pairs = args[0]; // Python 2 pickles: OrderedDict([[k, v], ...])
     if (args.length > 1 || (pairs !== undefined && !Array.isArray(pairs))) fail('unsupported OrderedDict arguments');
     for (const p of pairs ?? []) {
@@ -81,8 +120,10 @@ function call(f: PyGlobal, args: PyValue[]): PyValue {
   }
   if (name === 'torch._utils._rebuild_tensor' || name === 'torch._utils._rebuild_tensor_v2') {
     const [storage, offset] = args;
+    const arity = f.name === '_rebuild_tensor' ? [4] : [6, 7]; // (storage, offset, size, stride[, requires_grad, hooks[, metadata]])
+    if (!arity.includes(args.length)) fail(`${f.name} called with ${args.length} arguments`);
     if (!(storage instanceof StorageRef) || !isIndex(offset)) fail(`${f.name} called without a storage and offset`);
-    return new TensorRef(storage, offset, indexTuple(args[2], 'size'), indexTuple(args[3], 'stride'));
+    return checkedTensor(new TensorRef(storage, offset, indexTuple(args[2], 'size'), indexTuple(args[3], 'stride')));
   }
   if (name === 'torch._utils._rebuild_parameter' || name === 'torch._utils._rebuild_parameter_with_state') {
     if (!(args[0] instanceof TensorRef)) fail(`${f.name} called without a tensor`);
@@ -99,6 +140,7 @@ export function unpickle(bytes: Uint8Array, start = 0): Unpickled {
   const stack: PyValue[] = [];
   const marks: number[] = [];
   const memo = new Map<number, PyValue>();
+  const memoLimit = Math.min(MAX_MEMO, bytes.length);
   let pos = start;
   let op = 0;
   const need = (n: number): number => {
@@ -106,6 +148,10 @@ export function unpickle(bytes: Uint8Array, start = 0): Unpickled {
     const at = pos;
     pos += n;
     return at;
+  };
+  const push = (v: PyValue): void => {
+    if (stack.length >= MAX_STACK) fail(`pickle stack exceeds ${MAX_STACK} values at byte ${pos - 1}`);
+    stack.push(v);
   };
   const pop = (): PyValue => {
     if (stack.length <= (marks.length ? marks[marks.length - 1] : 0)) fail(`corrupt pickle (stack underflow at byte ${pos - 1})`);
@@ -117,7 +163,7 @@ export function unpickle(bytes: Uint8Array, start = 0): Unpickled {
     return stack.splice(m);
   };
   const top = (): PyValue => {
-    if (!stack.length) fail(`corrupt pickle (empty stack at byte ${pos - 1})`);
+    if (stack.length <= (marks.length ? marks[marks.length - 1] : 0)) fail(`corrupt pickle (empty stack at byte ${pos - 1})`);
     return stack[stack.length - 1];
   };
   const text = (n: number, enc: 'utf-8' | 'latin1'): string => {
@@ -134,11 +180,6 @@ export function unpickle(bytes: Uint8Array, start = 0): Unpickled {
     const s = text(end - pos, 'utf-8');
     pos++; // the newline
     return s;
-  };
-  const u64 = (): number => {
-    const v = dv.getBigUint64(need(8), true);
-    if (v > BigInt(bytes.length)) fail(`corrupt pickle (length ${v} at byte ${pos - 8} exceeds the data)`);
-    return Number(v);
   };
   const long = (n: number): number | bigint => {
     const at = need(n);
@@ -162,83 +203,66 @@ export function unpickle(bytes: Uint8Array, start = 0): Unpickled {
     if (!Array.isArray(l)) fail(`corrupt pickle (APPEND to ${typeName(l)} at byte ${pos - 1})`);
     for (const v of items) l.push(v);
   };
+  const memoIndex = (k: number): number => {
+    if (k >= memoLimit) fail(`corrupt pickle (memo index ${k} at byte ${pos} is out of range)`);
+    return k;
+  };
 
   for (;;) {
     op = bytes[need(1)];
     switch (op) {
       case 0x80: if (bytes[need(1)] > 5) fail(`unsupported pickle protocol ${bytes[pos - 1]}`); break; // PROTO
-      case 0x95: u64(); break; // FRAME: only a read-ahead hint
       case 0x2e: { // STOP
         if (stack.length !== 1 || marks.length) fail(`corrupt pickle (STOP with ${stack.length} values on the stack)`);
         return { value: stack[0], end: pos };
       }
-      case 0x28: marks.push(stack.length); break; // MARK
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4a: stack.push(dv.getInt32(need(4), true)); break; // BININT
-      case 0x4b: stack.push(bytes[need(1)]); break; // BININT1
-      case 0x4d: stack.push(dv.getUint16(need(2), true)); break; // BININT2
-      case 0x8a: stack.push(long(bytes[need(1)])); break; // LONG1
-      case 0x8b: { const n = dv.getInt32(need(4), true); if (n < 0 || n > 64) fail('unsupported LONG4 size'); stack.push(long(n)); break; }
-      case 0x47: stack.push(dv.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
-      case 0x58: stack.push(text(dv.getUint32(need(4), true), 'utf-8')); break; // BINUNICODE
-      case 0x8c: stack.push(text(bytes[need(1)], 'utf-8')); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(text(u64(), 'utf-8')); break; // BINUNICODE8
-      case 0x54: stack.push(text(dv.getInt32(need(4), true), 'latin1')); break; // BINSTRING (Python 2 str)
-      case 0x55: stack.push(text(bytes[need(1)], 'latin1')); break; // SHORT_BINSTRING
-      case 0x42: case 0x43: case 0x8e: { // BINBYTES, SHORT_BINBYTES, BINBYTES8
-        const n = op === 0x42 ? dv.getUint32(need(4), true) : op === 0x43 ? bytes[need(1)] : u64();
-        const at = need(n);
-        stack.push(bytes.slice(at, at + n));
+      case 0x28: // MARK
+        if (marks.length >= MAX_MARKS) fail(`pickle nests more than ${MAX_MARKS} MARKs at byte ${pos - 1}`);
+        marks.push(stack.length);
         break;
-      }
-      case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
-      case 0x64: { const d = new PyDict(); setItems(d, popMark()); stack.push(d); break; } // DICT
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x74: stack.push(new PyTuple(popMark())); break; // TUPLE
-      case 0x85: stack.push(new PyTuple([pop()])); break; // TUPLE1
-      case 0x86: { const b = pop(); stack.push(new PyTuple([pop(), b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); stack.push(new PyTuple([pop(), b, c])); break; } // TUPLE3
+      case 0x4e: push(null); break; // NONE
+      case 0x88: push(true); break; // NEWTRUE
+      case 0x89: push(false); break; // NEWFALSE
+      case 0x4a: push(dv.getInt32(need(4), true)); break; // BININT
+      case 0x4b: push(bytes[need(1)]); break; // BININT1
+      case 0x4d: push(dv.getUint16(need(2), true)); break; // BININT2
+      case 0x8a: push(long(bytes[need(1)])); break; // LONG1
+      case 0x47: push(dv.getFloat64(need(8), false)); break; // BINFLOAT (big-endian)
+      case 0x58: push(text(dv.getUint32(need(4), true), 'utf-8')); break; // BINUNICODE
+      case 0x55: push(text(bytes[need(1)], 'latin1')); break; // SHORT_BINSTRING (Python 2 str)
+      case 0x7d: push(new PyDict()); break; // EMPTY_DICT
+      case 0x5d: push([]); break; // EMPTY_LIST
+      case 0x29: push(new PyTuple([])); break; // EMPTY_TUPLE
+      case 0x74: push(new PyTuple(popMark())); break; // TUPLE
+      case 0x85: push(new PyTuple([pop()])); break; // TUPLE1
+      case 0x86: { const b = pop(); push(new PyTuple([pop(), b])); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); push(new PyTuple([pop(), b, c])); break; } // TUPLE3
       case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
       case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x71: memo.set(bytes[need(1)], top()); break; // BINPUT
-      case 0x72: memo.set(dv.getUint32(need(4), true), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
+      case 0x71: memo.set(memoIndex(bytes[need(1)]), top()); break; // BINPUT
+      case 0x72: memo.set(memoIndex(dv.getUint32(need(4), true)), top()); break; // LONG_BINPUT
       case 0x68: case 0x6a: { // BINGET, LONG_BINGET
         const k = op === 0x68 ? bytes[need(1)] : dv.getUint32(need(4), true);
         if (!memo.has(k)) fail(`corrupt pickle (memo ${k} is unset at byte ${pos})`);
-        stack.push(memo.get(k) as PyValue);
+        push(memo.get(k) as PyValue);
         break;
       }
-      case 0x63: { const module = line(); stack.push(global(module, line())); break; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
-        const name = pop();
-        const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail('corrupt pickle (STACK_GLOBAL needs two strings)');
-        stack.push(global(module, name));
-        break;
-      }
-      case 0x51: stack.push(storageFromPid(pop())); break; // BINPERSID
+      case 0x63: { const module = line(); push(global(module, line())); break; } // GLOBAL
+      case 0x51: push(storageFromPid(pop())); break; // BINPERSID
       case 0x52: case 0x81: { // REDUCE f(*args), NEWOBJ cls.__new__(cls, *args)
         const args = pop();
         const f = pop();
         if (!(f instanceof PyGlobal) || !(args instanceof PyTuple)) fail(`corrupt pickle (call of ${typeName(f)} at byte ${pos - 1})`);
         if (op === 0x81 && `${f.module}.${f.name}` !== 'collections.OrderedDict') fail(`refusing to instantiate '${f.module}.${f.name}'`);
-        stack.push(call(f, args.items));
+        push(call(f, args.items));
         break;
       }
-      case 0x62: { // BUILD: only dict attributes (a state_dict's `_metadata`) are accepted
+      case 0x62: { // BUILD: only an OrderedDict's attributes (a state_dict's `_metadata`) are accepted
         const state = pop();
         const obj = top();
-        if (!(obj instanceof PyDict)) fail(`refusing to BUILD a ${typeName(obj)}`);
+        if (!(obj instanceof PyDict) || !obj.ordered) fail(`refusing to BUILD a ${obj instanceof PyDict ? 'dict' : typeName(obj)}`);
         obj.attrs = state;
         break;
       }

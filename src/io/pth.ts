@@ -5,17 +5,17 @@
  */
 import { Tensor, shapeSize, shapeStr } from '../tensor/tensor.js';
 import { toFloat32 } from './dtypes.js';
-import { PyDict, PyTuple, StorageRef, TensorRef, storageBytes, unpickle, type PyValue } from './pickle.js';
+import { FormatError } from './format-error.js';
+import { MAX_ELEMENTS, PyDict, PyTuple, StorageRef, TensorRef, storageBytes, unpickle, type PyValue } from './pickle.js';
 import { readZip } from './zip.js';
 
 /** Returns the raw little-endian bytes of a root storage (view offsets are applied later). */
 type StorageBytes = (s: StorageRef) => Uint8Array;
 
-const MAX_ELEMENTS = 2 ** 30;
 const LEGACY_MAGIC = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]; // LONG1 0x1950a86a20f9469cfc6c
 
 function fail(msg: string): never {
-  throw new Error(`pth: ${msg}`);
+  throw new FormatError('pth', msg);
 }
 
 export function isZip(bytes: Uint8Array): boolean {
@@ -41,9 +41,16 @@ export function readPth(bytes: Uint8Array): Map<string, Tensor> {
 
 function readZipPth(bytes: Uint8Array): Map<string, Tensor> {
   const zip = readZip(bytes);
-  const pkl = [...zip.entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
-  if (!pkl) fail("zip archive has no '<folder>/data.pkl' (not written by torch.save?)");
+  const names = [...zip.entries.keys()];
+  const pkls = names.filter((n) => /^[^/]+\/data\.pkl$/.test(n));
+  if (pkls.length !== 1) {
+    fail(pkls.length ? `zip archive has ${pkls.length} '<folder>/data.pkl' entries` : "zip archive has no '<folder>/data.pkl' (not written by torch.save?)");
+  }
+  const pkl = pkls[0];
   const folder = pkl.slice(0, -'data.pkl'.length);
+  // torch.save writes one folder; an entry elsewhere is something a scanner of data.pkl would not look at
+  const stray = names.find((n) => !n.startsWith(folder));
+  if (stray !== undefined) fail(`zip archive has entry '${stray}' outside its folder '${folder}'`);
   if (zip.has(`${folder}byteorder`)) {
     const order = new TextDecoder().decode(zip.read(`${folder}byteorder`));
     if (order !== 'little') fail(`byteorder '${order}' is not supported (only little-endian files)`);
@@ -73,7 +80,7 @@ function readLegacyPth(bytes: Uint8Array): Map<string, Tensor> {
   const keys = unpickle(bytes, main.end);
   if (!Array.isArray(keys.value) || !keys.value.every((k) => typeof k === 'string')) fail('corrupt legacy storage key list');
   const roots = new Map<string, StorageRef>();
-  collectStorages(main.value, roots, new Set());
+  collectStorages(main.value, roots);
   const data = new Map<string, Uint8Array>();
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = keys.end;
@@ -96,17 +103,22 @@ function readLegacyPth(bytes: Uint8Array): Map<string, Tensor> {
   });
 }
 
-function collectStorages(v: PyValue, out: Map<string, StorageRef>, seen: Set<object>): void {
-  if (v === null || typeof v !== 'object' || v instanceof Uint8Array || seen.has(v)) return;
-  seen.add(v);
-  if (v instanceof StorageRef) {
-    const prev = out.get(v.key);
-    if (prev && (prev.dtype !== v.dtype || prev.numel !== v.numel)) fail(`storage '${v.key}' is used with two types or sizes`);
-    out.set(v.key, v);
-  } else if (v instanceof TensorRef) collectStorages(v.storage, out, seen);
-  else if (v instanceof PyDict) for (const [k, x] of v.map) { collectStorages(k, out, seen); collectStorages(x, out, seen); }
-  else if (v instanceof PyTuple) for (const x of v.items) collectStorages(x, out, seen);
-  else if (Array.isArray(v)) for (const x of v) collectStorages(x, out, seen);
+/** Every storage reachable from v (iteratively: a hostile pickle may nest a million tuples deep). */
+function collectStorages(root: PyValue, out: Map<string, StorageRef>): void {
+  const seen = new Set<object>();
+  const todo: PyValue[] = [root];
+  for (let v = todo.pop(); v !== undefined; v = todo.pop()) {
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof StorageRef) {
+      const prev = out.get(v.key);
+      if (prev && (prev.dtype !== v.dtype || prev.numel !== v.numel)) fail(`storage '${v.key}' is used with two types or sizes`);
+      out.set(v.key, v);
+    } else if (v instanceof TensorRef) todo.push(v.storage);
+    else if (v instanceof PyDict) for (const [k, x] of v.map) todo.push(k, x);
+    else if (v instanceof PyTuple) for (const x of v.items) todo.push(x);
+    else if (Array.isArray(v)) for (const x of v) todo.push(x);
+  }
 }
 
 /** The state_dict itself, or a checkpoint's 'state_dict' / 'model' entry; every value must be a tensor. */
@@ -128,7 +140,7 @@ function extract(top: PyValue, storageBytesOf: StorageBytes): Map<string, Tensor
     const id = `${s.key}:${s.dtype}`;
     let data = cache.get(id);
     if (!data) {
-      data = toFloat32(storageBytesOf(s), s.dtype, s.numel, `pth: storage '${s.key}'`);
+      data = toFloat32(storageBytesOf(s), s.dtype, s.numel, 'pth', `storage '${s.key}'`);
       cache.set(id, data);
     }
     out.set(k, materialise(k, v, data));
@@ -136,7 +148,7 @@ function extract(top: PyValue, storageBytesOf: StorageBytes): Map<string, Tensor
   return out;
 }
 
-/** Copies a (possibly strided, offset) view of a storage into a new contiguous tensor. */
+/** A (possibly strided, offset) view of a storage as a contiguous tensor: a view of it when already contiguous, else a copy. */
 function materialise(name: string, t: TensorRef, storage: Float32Array): Tensor {
   const { size, stride } = t;
   if (size.length !== stride.length) fail(`tensor '${name}' has size ${shapeStr(size)} but strides ${shapeStr(stride)}`);
@@ -149,13 +161,10 @@ function materialise(name: string, t: TensorRef, storage: Float32Array): Tensor 
   if (n > 0 && last >= limit) {
     fail(`tensor '${name}' ${shapeStr(size)} (offset ${t.offset}, strides ${shapeStr(stride)}) reaches element ${last} of a ${limit}-element storage`);
   }
-  const out = new Float32Array(n);
   let contiguous = true;
   for (let d = size.length - 1, s = 1; d >= 0; s *= size[d], d--) if (size[d] !== 1 && stride[d] !== s) contiguous = false;
-  if (contiguous) {
-    out.set(storage.subarray(base, base + n));
-    return new Tensor(out, size);
-  }
+  if (contiguous) return new Tensor(storage.subarray(base, base + n), size);
+  const out = new Float32Array(n);
   const rank = size.length;
   const idx = new Array<number>(rank).fill(0);
   for (let i = 0, at = base; i < n; i++) {

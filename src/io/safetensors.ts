@@ -2,10 +2,15 @@
  * safetensors read/write: an 8-byte little-endian header length, a JSON header
  * {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}}, then the data buffer.
  * Not lazy or memory-mapped: the whole file is in memory and every tensor is converted to float32.
+ * The reader follows the format's rules strictly and throws FormatError otherwise: header <= 100 MB and inside
+ * the file, a JSON object with no duplicate keys at any level (JSON.parse would keep the last one silently),
+ * known dtypes, shapes of non-negative safe integers, byte length = elements x dtype size, offsets that tile the
+ * data buffer exactly (no overlap, gap or trailing byte), __metadata__ string to string.
  * Format: https://github.com/huggingface/safetensors#format (the buffer is fully indexed, with no holes).
  */
 import { Tensor, shapeSize, shapeStr } from '../tensor/tensor.js';
 import { ELEMENT_SIZE, isDType, toFloat32, type DType } from './dtypes.js';
+import { FormatError } from './format-error.js';
 
 export interface WeightsContents {
   tensors: Map<string, Tensor>;
@@ -15,7 +20,37 @@ export interface WeightsContents {
 interface Entry { name: string; dtype: DType; shape: number[]; begin: number; end: number }
 
 function fail(msg: string): never {
-  throw new Error(`safetensors: ${msg}`);
+  throw new FormatError('safetensors', msg);
+}
+
+/** The format's own limit on the JSON header (safetensors' MAX_HEADER_SIZE). */
+const MAX_HEADER = 100_000_000;
+const MAX_RANK = 32;
+const ENTRY_KEYS = new Set(['dtype', 'shape', 'data_offsets']);
+
+/**
+ * Throws on the first key that appears twice in one JSON object (at any depth). Runs on text JSON.parse has
+ * accepted, so only strings, brackets and the ':' after a key need recognising.
+ */
+function rejectDuplicateKeys(text: string): void {
+  const objects: (Set<string> | null)[] = []; // null for an array
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) objects.push(new Set());
+    else if (c === 0x5b) objects.push(null);
+    else if (c === 0x7d || c === 0x5d) objects.pop();
+    else if (c === 0x22) {
+      const start = i;
+      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      const keys = objects[objects.length - 1];
+      if (text[j] !== ':' || !keys) continue;
+      const key = JSON.parse(text.slice(start, i + 1)) as string;
+      if (keys.has(key)) fail(`header has the key ${JSON.stringify(key)} twice in one object`);
+      keys.add(key);
+    }
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -26,9 +61,13 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 
 function parseEntry(name: string, v: unknown, dataLength: number): Entry {
   if (!isRecord(v)) fail(`header entry '${name}' is not an object`);
+  const extra = Object.keys(v).find((k) => !ENTRY_KEYS.has(k));
+  if (extra !== undefined) fail(`tensor '${name}' has an unknown field ${JSON.stringify(extra)}`);
   const { dtype, shape, data_offsets: offsets } = v;
   if (!isDType(dtype)) fail(`tensor '${name}' has unknown dtype ${JSON.stringify(dtype)}`);
-  if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || !shape.every(isCount) || shape.length > MAX_RANK) {
+    fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+  }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
     fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
   }
@@ -37,7 +76,7 @@ function parseEntry(name: string, v: unknown, dataLength: number): Entry {
   if (end > dataLength) {
     fail(`tensor '${name}' data_offsets [${begin},${end}] run past the end of the ${dataLength}-byte data buffer`);
   }
-  const need = shapeSize(dims) * ELEMENT_SIZE[dtype];
+  const need = shapeSize(dims) * ELEMENT_SIZE[dtype]; // beyond 2^53 it is inexact, but then far above end - begin
   if (end - begin !== need) {
     fail(`tensor '${name}' needs ${need} bytes (${dtype} ${shapeStr(dims)}) but its offsets span ${end - begin}`);
   }
@@ -50,6 +89,8 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<st
   if (headerLength > BigInt(bytes.length - 8)) {
     fail(`header length ${headerLength} exceeds the ${bytes.length - 8} bytes after it (truncated or not safetensors)`);
   }
+  if (headerLength > BigInt(MAX_HEADER)) fail(`header length ${headerLength} exceeds the format's limit of ${MAX_HEADER} bytes`);
+  if (headerLength < 2n || bytes[8] !== 0x7b) fail("header does not open with '{'");
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
   let text: string;
@@ -64,6 +105,7 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<st
     fail(`header is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   if (!isRecord(header)) fail('header is not a JSON object');
+  rejectDuplicateKeys(text);
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
@@ -99,7 +141,7 @@ export function readSafetensors(bytes: Uint8Array): WeightsContents {
   const tensors = new Map<string, Tensor>();
   for (const e of entries) {
     const raw = bytes.subarray(dataStart + e.begin, dataStart + e.end);
-    tensors.set(e.name, new Tensor(toFloat32(raw, e.dtype, shapeSize(e.shape), `safetensors: tensor '${e.name}'`), e.shape));
+    tensors.set(e.name, new Tensor(toFloat32(raw, e.dtype, shapeSize(e.shape), 'safetensors', `tensor '${e.name}'`), e.shape));
   }
   return { tensors, metadata };
 }

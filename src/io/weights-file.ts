@@ -1,19 +1,20 @@
 /**
  * Weights files on disk: reads torch.save (zip or legacy) or safetensors, chosen by content rather than by
  * extension, with keys normalised to torchvision's names; writes safetensors atomically (temp file + rename).
- * Not a model loader (see keys.ts loadStrict). Every error is one line that starts with the file's path.
+ * Not a model loader (see keys.ts loadStrict). Every error is one line that starts with the file's path; a bad
+ * file's is a FormatError.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { FormatError } from './format-error.js';
 import { normalizeStateDict } from './keys.js';
 import { isLegacyPth, isZip, readPth } from './pth.js';
 import { readSafetensors, writeSafetensors, type WeightsContents, type WriteOptions } from './safetensors.js';
 
-/** "zip: truncated zip archive (...)" -> "truncated zip archive (...)": the path takes the prefix's place. */
+/** A system error's message, one line. */
 function detail(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0].replace(/^(zip|pth|safetensors|state_dict): /, '');
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
 
 function looksLikeSafetensors(bytes: Uint8Array): boolean {
@@ -25,6 +26,10 @@ function parse(bytes: Uint8Array): WeightsContents {
   return readSafetensors(bytes);
 }
 
+/**
+ * Reads a weights file. A file that is not a valid weights file throws FormatError naming the path
+ * ("<path>: zip: truncated zip archive (...)"); a file that cannot be read throws the OS's error, one line.
+ */
 export async function readWeightsFile(path: string): Promise<WeightsContents> {
   let bytes: Uint8Array;
   try {
@@ -32,27 +37,29 @@ export async function readWeightsFile(path: string): Promise<WeightsContents> {
   } catch (e) {
     throw new Error(`${path}: cannot read (${detail(e)})`);
   }
-  if (bytes.length === 0) throw new Error(`${path}: empty file`);
+  if (bytes.length === 0) throw new FormatError('weights', 'empty file', path);
   try {
     const { tensors, metadata } = parse(bytes);
-    return { tensors: normalizeStateDict(tensors), metadata };
-  } catch (e) {
-    if (!isZip(bytes) && !isLegacyPth(bytes) && !looksLikeSafetensors(bytes)) {
-      throw new Error(`${path}: not a weights file (neither a torch.save zip or legacy pickle nor safetensors: ${detail(e)})`);
+    let normal: Map<string, Tensor>;
+    try {
+      normal = normalizeStateDict(tensors);
+    } catch (e) {
+      throw new FormatError('weights', detail(e)); // two names that mean the same parameter
     }
-    const kind = isZip(bytes) || isLegacyPth(bytes) ? '' : 'safetensors ';
-    throw new Error(`${path}: ${kind}${detail(e)}`);
+    return { tensors: normal, metadata };
+  } catch (e) {
+    if (!(e instanceof FormatError)) throw e; // a bug of ours, not a bad file: keep its stack
+    if (!isZip(bytes) && !isLegacyPth(bytes) && !looksLikeSafetensors(bytes)) {
+      throw new FormatError('weights', `not a weights file (neither a torch.save zip or legacy pickle nor safetensors: ${e.detail})`, path);
+    }
+    throw e.inFile(path);
   }
 }
 
 /** BatchNorm's step counter is an integer in PyTorch; keep it one so torch reads the file back unchanged. */
 const defaultInt64 = (name: string): boolean => name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked');
 
-/**
- * Writes crash-safely: the bytes go to a temp file in the same folder, which is fsynced, renamed over `path`
- * (atomic on POSIX) and the folder fsynced, so a kill or power loss leaves either the old file or the new one,
- * never a torn one. A failure removes the temp file and leaves any previous `path` untouched.
- */
+/** Writes safetensors crash-safely (atomic-file.ts: temp file, fsync, rename, folder fsync). */
 export async function writeSafetensorsFile(
   path: string, tensors: Map<string, Tensor> | Iterable<[string, Tensor]>, metadata: Record<string, string> = {},
   opts: WriteOptions = { int64: defaultInt64 },
@@ -63,36 +70,5 @@ export async function writeSafetensorsFile(
   } catch (e) {
     throw new Error(`${path}: ${detail(e)}`);
   }
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new Error(`${path}: cannot write (${detail(e)})`);
-  }
-  await syncDir(dirname(path));
-}
-
-/** fsync of a folder makes a rename in it durable; platforms that cannot open folders (Windows) skip it. */
-async function syncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    await fh.sync();
-  } catch {
-    // some file systems refuse fsync on a folder (EINVAL); the rename itself is still atomic
-  } finally {
-    await fh.close();
-  }
+  await writeFileAtomic(path, bytes);
 }

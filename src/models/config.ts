@@ -2,6 +2,7 @@
  * DenseNet configuration, named after the paper's symbols in camelCase, with validation that names the
  * offending field. Defaults are torchvision's densenet121 head with DenseNet-BC layers.
  */
+import { FormatError } from '../io/format-error.js';
 
 export type Stem = 'imagenet' | 'cifar';
 
@@ -47,7 +48,10 @@ export function resolveConfig(partial: Partial<DenseNetConfig>): DenseNetConfig 
   }
   const c: DenseNetConfig = { ...DEFAULT_CONFIG, ...partial, blockConfig: [...(partial.blockConfig ?? DEFAULT_CONFIG.blockConfig)] };
   const posInt = (name: keyof DenseNetConfig, v: unknown): void => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`config: ${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    // bounded so a config cannot ask for a model no machine could allocate (2^24 channels or classes)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 24) {
+      throw new Error(`config: ${name} must be a positive integer up to 2^24, got ${JSON.stringify(v)}`);
+    }
   };
   posInt('growthRate', c.growthRate);
   posInt('initFeatures', c.initFeatures);
@@ -65,18 +69,26 @@ export function resolveConfig(partial: Partial<DenseNetConfig>): DenseNetConfig 
   return c;
 }
 
-/** Parses a JSON config (from `--config file.json`); unknown fields and wrong types are errors. */
+/** A config is a few hundred bytes; anything past this is not one. */
+const MAX_CONFIG_CHARS = 1 << 20;
+
+/**
+ * Parses a JSON config (from `--config file.json`); unknown fields and wrong types are errors. Every error is a
+ * FormatError naming `source`: "<source>: config: <problem>".
+ */
 export function parseConfig(json: string, source = 'config'): DenseNetConfig {
+  const fail = (detail: string): never => { throw new FormatError('config', detail, source); };
+  if (json.length > MAX_CONFIG_CHARS) fail(`${json.length} characters is too long for a config (at most ${MAX_CONFIG_CHARS})`);
   let v: unknown;
   try {
     v = JSON.parse(json);
   } catch (e) {
-    throw new Error(`${source}: not valid JSON (${(e as Error).message})`);
+    fail(`not valid JSON (${(e as Error).message})`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${source}: expected a JSON object with DenseNet options`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('expected a JSON object with DenseNet options');
   try {
     return resolveConfig(v as Partial<DenseNetConfig>);
   } catch (e) {
-    throw new Error(`${source}: ${(e as Error).message}`);
+    return fail((e as Error).message.replace(/^config: /, ''));
   }
 }

@@ -56,7 +56,7 @@ test('cifar10: missing batch and bad length are clear errors', () => {
   writeFileSync(join(dir, 'data_batch_1.bin'), records([[1]], 0));
   assert.throws(() => loadCifar10(dir, 'train'), /cifar10: missing file .*data_batch_2.bin/);
   writeFileSync(join(dir, 'test_batch.bin'), new Uint8Array(3073 + 10));
-  assert.throws(() => loadCifar10(dir, 'test'), /test_batch.bin is 3083 bytes, not a whole number of 3073-byte records/);
+  assert.throws(() => loadCifar10(dir, 'test'), /test_batch.bin: cifar10: 3083 bytes is not a whole number of 3073-byte records/);
   assert.throws(() => loadCifar10(join(tmp, 'nope'), 'test'), /cifar10: folder not found/);
 });
 

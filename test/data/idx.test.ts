@@ -52,10 +52,10 @@ test('idx: corrupted magic, truncated file, wrong type, label count mismatch', (
   const good = idx([N, H, W], pixels);
   const bad = good.slice();
   bad[0] = 0x12;
-  assert.throws(() => parseIdx(bad, 'bad-file'), /idx: bad-file: bad magic number 12 00 08 03/);
+  assert.throws(() => parseIdx(bad, 'bad-file'), /bad-file: idx: bad magic number 12 00 08 03/);
   assert.throws(() => parseIdx(good.subarray(0, good.length - 3), 'short-file'),
-    /idx: short-file: truncated: dims \[5, 3, 4\] need 76 bytes but the file has 73/);
-  assert.throws(() => parseIdx(gzipSync(good.subarray(0, 40)), 'short.gz'), /short.gz: truncated/);
+    /short-file: idx: truncated: dims \[5, 3, 4\] need 76 bytes but the file has 73/);
+  assert.throws(() => parseIdx(gzipSync(good.subarray(0, 40)), 'short.gz'), /short.gz: idx: truncated/);
   const f32 = good.slice();
   f32[2] = 0x0d;
   assert.throws(() => parseIdx(f32, 'float-file'), /data type 0xd is not supported/);

@@ -85,7 +85,7 @@ const cases: [string, () => Uint8Array, RegExp][] = [
   ['too short', () => new Uint8Array(5), /^safetensors: file is 5 bytes, too short for the 8-byte header length$/],
   ['header length beyond the file', () => craft({}, new Uint8Array(0), 1000), /^safetensors: header length 1000 exceeds the 2 bytes after it/],
   ['bad JSON', () => { const b = craft({ a: 1 }); b[9] = 0x7b; return b; }, /^safetensors: header is not valid JSON \(/],
-  ['header not an object', () => craft([1, 2]), /^safetensors: header is not a JSON object$/],
+  ['header not an object', () => craft([1, 2]), /^safetensors: header does not open with '\{'$/],
   ['unknown dtype', () => craft({ x: x([0, 8], 'F8', [2]) }, new Uint8Array(8)), /^safetensors: tensor 'x' has unknown dtype "F8"$/],
   ['bad shape', () => craft({ x: x([0, 4], 'F32', [-1]) }, new Uint8Array(4)), /^safetensors: tensor 'x' has an invalid shape \[-1\]$/],
   ['offsets reversed', () => craft({ x: x([8, 4]) }, new Uint8Array(8)), /^safetensors: tensor 'x' has invalid data_offsets \[8,4\]$/],

@@ -17,7 +17,11 @@ class Writer {
   done(): Uint8Array { return Uint8Array.from(this.parts); }
 }
 
-export function buildZip(entries: BuildEntry[], opts: { zip64?: boolean } = {}): Uint8Array {
+/**
+ * descriptor: write sizes and CRC after the data (flag bit 3, zeros in the local header) as torch's writer does,
+ * 'short' with 4-byte sizes (16 bytes), 'wide' with 8-byte ZIP64 sizes (24 bytes).
+ */
+export function buildZip(entries: BuildEntry[], opts: { zip64?: boolean; descriptor?: 'short' | 'wide' } = {}): Uint8Array {
   const w = new Writer();
   const central = new Writer();
   const enc = new TextEncoder();
@@ -26,10 +30,18 @@ export function buildZip(entries: BuildEntry[], opts: { zip64?: boolean } = {}):
     const body = e.deflate ? new Uint8Array(deflateRawSync(e.data)) : e.data;
     const crc = crc32(e.data);
     const offset = w.length;
-    w.u32(0x04034b50).u16(45).u16(0).u16(e.deflate ? 8 : 0).u16(0).u16(0).u32(crc)
-      .u32(body.length).u32(e.data.length).u16(name.length).u16(0).bytes(name).bytes(body);
+    const flags = opts.descriptor ? 0x808 : 0;
+    if (opts.descriptor) {
+      w.u32(0x04034b50).u16(45).u16(flags).u16(e.deflate ? 8 : 0).u16(0).u16(0).u32(0).u32(0).u32(0)
+        .u16(name.length).u16(0).bytes(name).bytes(body).u32(0x08074b50).u32(crc);
+      if (opts.descriptor === 'wide') w.u64(body.length).u64(e.data.length);
+      else w.u32(body.length).u32(e.data.length);
+    } else {
+      w.u32(0x04034b50).u16(45).u16(0).u16(e.deflate ? 8 : 0).u16(0).u16(0).u32(crc)
+        .u32(body.length).u32(e.data.length).u16(name.length).u16(0).bytes(name).bytes(body);
+    }
     const big = opts.zip64 ? 0xffffffff : -1;
-    central.u32(0x02014b50).u16(45).u16(45).u16(0).u16(e.deflate ? 8 : 0).u16(0).u16(0).u32(crc)
+    central.u32(0x02014b50).u16(45).u16(45).u16(flags).u16(e.deflate ? 8 : 0).u16(0).u16(0).u32(crc)
       .u32(big >= 0 ? big : body.length).u32(big >= 0 ? big : e.data.length)
       .u16(name.length).u16(opts.zip64 ? 28 : 0).u16(0).u16(0).u16(0).u32(0)
       .u32(big >= 0 ? big : offset).bytes(name);

@@ -28,6 +28,40 @@ for (const zip64 of [false, true]) {
   });
 }
 
+for (const descriptor of ['short', 'wide'] as const) {
+  for (const zip64 of [false, true]) {
+    test(`zip: entries with data descriptors as torch writes them (${descriptor}, zip64=${zip64})`, () => {
+      const bytes = buildZip(entries, { zip64, descriptor });
+      const zip = readZip(bytes);
+      for (const e of entries) assert.deepEqual(zip.read(e.name), e.data, e.name);
+      const bad = bytes.slice();
+      const at = 30 + 'a/data.pkl'.length + entries[0].data.length + 4; // the descriptor's CRC
+      bad[at] ^= 1;
+      assertError(() => readZip(bad), /^zip: data descriptor of 'a\/data\.pkl' disagrees with the central directory$/);
+    });
+  }
+}
+
+test('zip: the rules of one source of truth (local header, layout, names) each have their error', () => {
+  const base = buildZip([entries[0]]);
+  const local = (at: number, v: number): Uint8Array => { const b = base.slice(); b[at] = v; return b; };
+  assertError(() => readZip(local(30, 0x41)), /^zip: local header of 'a\/data\.pkl' names another file \("A\/data\.pkl"\)$/);
+  assertError(() => readZip(local(6, 8)), /^zip: local header of 'a\/data\.pkl' has flags 0x8 but the central directory 0x0$/);
+  assertError(() => readZip(local(8, 8)), /^zip: local header of 'a\/data\.pkl' has compression method 8/);
+  assertError(() => readZip(local(18, 0)), /^zip: local header of 'a\/data\.pkl' disagrees with the central directory/);
+  const padded = new Uint8Array(base.length + 3);
+  padded.set(base.subarray(0, base.length - 22)); // a 3-byte gap before the central directory: move it and the end record
+  padded.set(base.subarray(base.length - 22), base.length - 22 + 3);
+  assertError(() => readZip(padded), /^zip: /);
+  for (const name of ['/abs', '../up', 'a\\b', 'a/./b', 'C:/x', 'nul\u0000']) {
+    assertError(() => readZip(buildZip([{ name, data: new Uint8Array(1) }])), /^zip: entry ".*" has an unsafe name \(/);
+  }
+  const bomb = buildZip([{ name: 'a/data.pkl', data: new Uint8Array(1 << 16), deflate: true }]);
+  const cd = bomb.length - 22 - 46 - 'a/data.pkl'.length;
+  new DataView(bomb.buffer).setUint32(cd + 24, 0xfffffff0, true); // claims 4 GB from ~100 bytes
+  assertError(() => readZip(bomb), /more than deflate can \(a zip bomb\?\)$/);
+});
+
 test('zip: crc32 matches known values', () => {
   assert.equal(crc32(enc.encode('123456789')), 0xcbf43926);
   assert.equal(crc32(new Uint8Array(0)), 0);

@@ -24,7 +24,7 @@ test('npm pack: the tarball ships dist, bin, csrc, scripts and prebuilt binaries
     const files = packed[0].files.map((f) => f.path);
     const tops = new Set(files.map((f) => f.split('/')[0]));
     assert.deepEqual([...tops].sort(), ['README.md', 'bin', 'csrc', 'dist', 'package.json', 'prebuilds', 'scripts']);
-    for (const f of ['prebuilds/linux-x64-glibc/densenet_native.node', 'prebuilds/densenet.wasm', 'dist/index.js', 'dist/cli/main.js']) {
+    for (const f of ['prebuilds/linux-x64-glibc/densenet_native.node', 'dist/densenet.wasm', 'dist/index.js', 'dist/cli/main.js']) {
       if (process.platform === 'linux' && process.arch === 'x64' || !f.includes('linux')) assert.ok(files.includes(f), `tarball lacks ${f}`);
     }
     assert.ok(!files.some((f) => f.endsWith('.map')), 'no source maps (their sources are not shipped)');

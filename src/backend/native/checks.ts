@@ -4,8 +4,29 @@
  * validate.ts helpers, which throw the same message as the reference backend. Not here: any math.
  */
 import { outSize, type ConvGeometry, type F32, type PoolGeometry } from '../backend.js';
+import { MAX_DIM } from '../validate.js';
 
-export const dim = (v: number, positive: boolean): boolean => Number.isInteger(v) && v >= (positive ? 1 : 0);
+// MAX_DIM bounds every size passed to C: a size of 2^40 with a zero-length partner would otherwise pass the
+// length checks (2^40 x 0 = 0) and reach a kernel that loops over it.
+export const dim = (v: number, positive: boolean): boolean => Number.isInteger(v) && v >= (positive ? 1 : 0) && v <= MAX_DIM;
+
+/** The addon's thread pool holds 1..64 threads (csrc/threadpool.h DN_MAX_THREADS). */
+export const MAX_THREADS = 64;
+
+export function checkThreads(op: string, n: number): void {
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) throw new RangeError(`${op}: the thread count must be an integer in [1, ${MAX_THREADS}], got ${n}`);
+}
+
+/** An instruction set this CPU runs (the addon's own list), not any string. */
+export function checkIsa(isa: string, isas: readonly string[]): void {
+  if (typeof isa !== 'string' || !isas.includes(isa)) throw new Error(`setIsa: '${String(isa)}' is not one of this CPU's instruction sets (${isas.join(', ')})`);
+}
+
+/** fmaPeak(iters, threads): iters a non-negative integer up to 2^40 (minutes of work), threads as setThreads. */
+export function checkFmaPeak(iters: number, threads: number): void {
+  if (!(Number.isInteger(iters) && iters >= 0 && iters <= 2 ** 40)) throw new RangeError(`fmaPeak: iters must be an integer in [0, 2^40], got ${iters}`);
+  checkThreads('fmaPeak', threads);
+}
 
 /** True when views a and b share bytes (an output aliasing an input the op must not overwrite). */
 export function overlaps(a: F32, b: F32): boolean {

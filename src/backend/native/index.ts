@@ -11,7 +11,7 @@ import { checkConvGeometry, convDims, expectAtLeast, expectDims, expectLength } 
 import { checkConvPre } from '../reference/conv2d.js';
 import { checkPoolArgs } from '../reference/max-pool.js';
 import { makeBackward, type AddonBackward } from './backward.js';
-import { convGeomOk, dim, overlaps, poolOk, reject } from './checks.js';
+import { checkFmaPeak, checkIsa, checkThreads, convGeomOk, dim, overlaps, poolOk, reject } from './checks.js';
 import { addonCandidates } from './platform.js';
 
 /** Instruction sets the addon may be built for (csrc/common.h). */
@@ -81,12 +81,15 @@ function makeBackend(addon: Addon): NativeBackend {
     },
     isas,
     setIsa(isa: NativeIsa): void {
+      checkIsa(isa, isas);
       addon.setIsa(isa);
     },
     setThreads(n: number): void {
+      checkThreads('setThreads', n);
       addon.setThreads(n);
     },
     fmaPeak(iters: number, threads: number): number {
+      checkFmaPeak(iters, threads);
       return addon.fmaPeak(iters, threads);
     },
 

@@ -1,9 +1,10 @@
 /**
- * The wasm backend for Node: finds the module ($DENSENET_WASM, else the package's prebuilds/densenet.wasm shipped by
- * `npm pack`, else a local build/densenet.wasm from scripts/build-wasm.mjs), reads it (and densenet-mt.wasm next to
- * it, the threaded build) and hands the bytes to createWasmBackend (create.ts, which a browser calls with fetched
- * bytes instead). Threads: $DENSENET_THREADS, else one per core; workers are worker_threads, unref'd so they never
- * keep the process alive. Throws an Error naming the reason when the module is missing or does not instantiate.
+ * The wasm backend for Node: finds the module ($DENSENET_WASM, else a local build/densenet.wasm from
+ * scripts/build-wasm.mjs, else the copy in dist/ that `npm run build` makes and the published package ships), reads it
+ * (and densenet-mt.wasm next to it, the threaded build; the -relaxed builds where relaxed SIMD runs) and hands the
+ * bytes to createWasmBackend (create.ts, which a browser calls with fetched bytes instead). Threads:
+ * $DENSENET_THREADS, else one per core; workers are worker_threads, unref'd so they never keep the process alive.
+ * Throws an Error naming the reason when the module is missing or does not instantiate.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -71,16 +72,16 @@ export async function nodeOptions(file: string, threads = threadsFromEnv()): Pro
 }
 
 const WASM_FILE = path.join('build', 'densenet.wasm');
-/** The module is platform-independent: one prebuilt file serves every platform. */
-const PREBUILT_FILE = path.join('prebuilds', 'densenet.wasm');
+/** The module is platform-independent: the copy in dist/ (the browser entry's too) serves every platform. */
+const SHIPPED_FILE = path.join('dist', 'densenet.wasm');
 
-/** The prebuilt or locally built module above this file (src/backend/wasm or dist/backend/wasm), or null. */
+/** The locally built or shipped module above this file (src/backend/wasm or dist/backend/wasm), or null. */
 function findModule(): string | null {
   const env = process.env.DENSENET_WASM;
   if (env !== undefined && env !== '') return existsSync(env) ? env : null;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    for (const f of [PREBUILT_FILE, WASM_FILE]) if (existsSync(path.join(dir, f))) return path.join(dir, f);
+    for (const f of [WASM_FILE, SHIPPED_FILE]) if (existsSync(path.join(dir, f))) return path.join(dir, f);
     dir = path.dirname(dir);
   }
   return null;
