@@ -54,6 +54,13 @@ typedef float vfu __attribute__((vector_size(VL * 4), aligned(4), __may_alias__)
 INLINE vf load_u(const float *p) { return *(const vfu *)p; }
 INLINE void store_u(float *p, vf v) { *(vfu *)p = v; }
 INLINE vf splat(float x) { return x - (vf){0}; } /* x - 0 == x exactly, so this folds to a broadcast */
+/* acc + x * y: one FMA where the build contracts it (native, -ffp-contract=fast); wasm has no FMA but relaxed
+ * SIMD's f32x4.relaxed_madd (fused or not, as the engine's hardware does it), used when built with -mrelaxed-simd. */
+#if defined(__wasm_relaxed_simd__)
+INLINE vf madd(vf acc, vf x, vf y) { return (vf)__builtin_wasm_relaxed_madd_f32x4(x, y, acc); }
+#else
+INLINE vf madd(vf acc, vf x, vf y) { return acc + x * y; }
+#endif
 
 /* vi: the matching int vector; comparisons yield lane masks of all ones. */
 typedef int vi __attribute__((vector_size(VL * 4)));

@@ -39,7 +39,7 @@ INLINE void ukernel(const int mr, size_t kk, const float *RESTRICT a, size_t ars
     for (int j = 0; j < NV; j++) bv[j] = load_u(bp + j * VL);
     for (int i = 0; i < mr; i++) {
       vf av = splat(a[i * ars]);
-      for (int j = 0; j < NV; j++) acc[i][j] += av * bv[j];
+      for (int j = 0; j < NV; j++) acc[i][j] = madd(acc[i][j], av, bv[j]);
     }
   }
   for (int i = 0; i < mr; i++)

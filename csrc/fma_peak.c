@@ -6,7 +6,11 @@
  */
 #include "kernels.h"
 
+#if defined(__wasm_relaxed_simd__)
+#define ROUND(r) r = madd(a, r, m); /* common.h: relaxed_madd */
+#else
 #define ROUND(r) r = r * m + a;
+#endif
 #define ROUNDS                                                                                                   \
   ROUND(r0) ROUND(r1) ROUND(r2) ROUND(r3) ROUND(r4) ROUND(r5) ROUND(r6) ROUND(r7) ROUND(r8) ROUND(r9) ROUND(r10) \
   ROUND(r11)

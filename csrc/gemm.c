@@ -75,7 +75,7 @@ INLINE void ukernel(const int mr, const int nv, size_t kc, const float *RESTRICT
     }
     for (int i = 0; i < mr; i++) {
       vf av = splat(a[i * ars]);
-      for (int j = 0; j < nv; j++) acc[i][j] += av * bv[j];
+      for (int j = 0; j < nv; j++) acc[i][j] = madd(acc[i][j], av, bv[j]);
     }
     a += acs;
     b += bs;

@@ -11,7 +11,7 @@ import type { ImageClassifier } from './models/classifier.js';
 export { Tensor, shapeSize, type Shape } from './tensor/tensor.js';
 export type { Backend, BackendName } from './backend/backend.js';
 export { getBackend, defaultWasmUrl, type BrowserBackendOptions } from './backend/select-browser.js';
-export { createWasmBackend, type WasmBackend } from './backend/wasm/create.js';
+export { createWasmBackend, relaxedSimdSupported, type WasmBackend, type WasmBackendOptions } from './backend/wasm/create.js';
 export { referenceBackend } from './backend/reference/index.js';
 export { DenseNet, DenseLayer, DenseBlock, Transition, Features } from './models/densenet.js';
 export { DEFAULT_CONFIG, resolveConfig, parseConfig, type DenseNetConfig, type Stem } from './models/config.js';

@@ -4,6 +4,7 @@
  */
 import type { Backend } from '../../src/backend/backend.js';
 import type { NativeBackend } from '../../src/backend/native/index.js';
+import type { WasmBackend } from '../../src/backend/wasm/create.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { assertClose } from '../helpers/check.js';
 
@@ -40,8 +41,27 @@ export interface BackendConfig {
   use(fn: () => void): void;
 }
 
-/** The configurations of `be` worth testing: native in every ISA this CPU runs at 1 and 2 threads, others as is. */
+/** Configurations of a threaded wasm backend: 1 and 2 threads (as is when it was created single-threaded). */
+function wasmConfigs(wb: WasmBackend): BackendConfig[] {
+  if (wb.maxThreads < 2) return [{ isa: '', threads: 0, label: '', use: (fn) => fn() }];
+  return [1, 2].map((threads) => ({
+    isa: '', threads, label: `${threads} thread(s)`,
+    use(fn: () => void): void {
+      const t0 = wb.threads;
+      try {
+        wb.setThreads(threads);
+        fn();
+      } finally {
+        wb.setThreads(t0);
+      }
+    },
+  }));
+}
+
+/** The configurations of `be` worth testing: native in every ISA this CPU runs at 1 and 2 threads, threaded wasm at
+ * 1 and 2 threads, others as is. */
 export function backendConfigs(be: Backend): BackendConfig[] {
+  if (be.name === 'wasm') return wasmConfigs(be as WasmBackend);
   if (be.name !== 'native') return [{ isa: '', threads: 0, label: '', use: (fn) => fn() }];
   const nb = be as NativeBackend;
   return nb.isas.flatMap((isa) => [1, 2].map((threads) => ({

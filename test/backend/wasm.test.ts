@@ -11,12 +11,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convGeometry } from '../../src/backend/backend.js';
 import { referenceBackend } from '../../src/backend/reference/index.js';
-import { createWasmBackend, loadWasm, type WasmBackend } from '../../src/backend/wasm/index.js';
+import { createWasmBackend, loadWasm, preferRelaxed, type WasmBackend } from '../../src/backend/wasm/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
 import { gemmRef } from '../helpers/gemm-ref.js';
 
-const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/densenet.wasm');
+/** The relaxed-SIMD build where this Node runs it (node --experimental-wasm-relaxed-simd on Node 20), else the plain one. */
+const file = preferRelaxed(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/densenet.wasm'));
 const wb: WasmBackend | null = existsSync(file) ? await createWasmBackend(readFileSync(file)) : null;
 const skip = wb === null ? `wasm module not built (${file})` : false;
 /** The backend under test; only called inside tests that are skipped when the module is missing. */

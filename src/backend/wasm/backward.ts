@@ -54,7 +54,7 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       const chunk = Math.max(1, Math.min(cols, Math.floor(COL_FLOATS / kdim)));
       const colFloats = direct || (dx === null && dw === null) ? 0 : kdim * chunk;
       const usePre = pre && dw !== null; // only dw reads x
-      mem.reserve(x.length + w.length + dy.length + (dx?.length ?? 0) + (dw?.length ?? 0) + (db?.length ?? 0) + colFloats +
+      mem.reserve('conv2d backward', x.length + w.length + dy.length + (dx?.length ?? 0) + (dw?.length ?? 0) + (db?.length ?? 0) + colFloats +
         (usePre ? 2 * g.cin : 0), 10);
       const px = mem.put(x);
       // dw from x' = pre(x): the transform in place on the arena's copy of x (dx is w.r.t. x', unchanged)
@@ -78,7 +78,7 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       for (const [name, arr] of [['x', x], ['dy', dy], ['dx', dx]] as const) expectLength(op, name, arr, { c, s });
       const vecs = [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['beta', beta], ['dgamma', dgamma], ['dbeta', dbeta]] as const;
       for (const [name, arr] of vecs) expectLength(op, name, arr, { c });
-      mem.reserve(3 * c * s + 6 * c, 12);
+      mem.reserve('batchNorm backward', 3 * c * s + 6 * c, 12);
       const px = mem.put(x);
       const pdy = mem.put(dy);
       const pdx = overwriteDx === true ? mem.take(c * s) : mem.put(dx); // accumulated into unless overwritten
@@ -100,7 +100,7 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       expectAtLeast(op, 'y', y, { size });
       expectAtLeast(op, 'dy', dy, { size });
       expectAtLeast(op, 'dx', dx, { size });
-      mem.reserve(2 * size);
+      mem.reserve('relu backward', 2 * size);
       const py = mem.put(y.subarray(0, size));
       const pdy = mem.put(dy.subarray(0, size));
       k.dn_relu_backward(size, py, pdy, pdy); // in place: dx may alias dy
@@ -111,7 +111,7 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       const op = 'maxPool2d backward';
       checkPoolArgs(op, g, x, dy);
       expectLength(op, 'dx', dx, poolDims(g).x);
-      mem.reserve(x.length + dy.length + dx.length);
+      mem.reserve(op, x.length + dy.length + dx.length);
       const px = mem.put(x);
       const pdy = mem.put(dy);
       const pdx = mem.take(dx.length);
@@ -123,7 +123,7 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       const op = 'avgPool2d backward';
       checkPoolArgs(op, g, null, dy);
       expectLength(op, 'dx', dx, poolDims(g).x);
-      mem.reserve(dy.length + dx.length);
+      mem.reserve('avgPool backward', dy.length + dx.length);
       const pdy = mem.put(dy);
       const pdx = mem.take(dx.length);
       k.dn_avg_pool_backward(...geom(g), pdy, pdx);
@@ -135,7 +135,7 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       expectDims(op, { c, n, hw });
       expectLength(op, 'dy', dy, { n, c });
       expectLength(op, 'dx', dx, { c, n, hw });
-      mem.reserve(dy.length + dx.length);
+      mem.reserve('globalAvgPool backward', dy.length + dx.length);
       const pdy = mem.put(dy);
       const pdx = mem.take(dx.length);
       k.dn_global_avg_pool_backward(c, n, hw, pdy, pdx);
@@ -149,7 +149,7 @@ export function backwardOps(k: KernelExports & BackwardExports, { mem }: WasmIns
       expectLength(op, 'dx', dx, { n, in: inFeatures });
       expectLength(op, 'dw', dw, { out: outFeatures, in: inFeatures });
       expectLength(op, 'db', db, { out: outFeatures });
-      mem.reserve(2 * x.length + 2 * w.length + dy.length + outFeatures);
+      mem.reserve('linear backward', 2 * x.length + 2 * w.length + dy.length + outFeatures);
       const px = mem.put(x);
       const pw = mem.put(w);
       const pdy = mem.put(dy);

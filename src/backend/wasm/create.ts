@@ -1,27 +1,125 @@
 /**
  * Builds the wasm Backend from the module's bytes (or a compiled WebAssembly.Module): browser-safe, no Node
  * imports, so a page can pass the bytes of `fetch('densenet.wasm')`. Node's loader (finding and reading
- * build/densenet.wasm) is index.ts. Single-threaded for now; workers and a shared memory come later.
+ * build/densenet.wasm and densenet-mt.wasm, starting worker_threads) is index.ts.
+ * Threads: given the threaded module too (opts.threaded, densenet-mt.wasm) and threads > 1, ops are split over
+ * workers on a shared memory (threads.ts); that needs SharedArrayBuffer (a browser page must be cross-origin
+ * isolated). Otherwise the single-threaded module runs, and the reason is logged once if threads were asked for.
  */
 import type { Backend } from '../backend.js';
 import { backwardOps, hasBackward } from './backward.js';
-import { instantiate } from './module.js';
+import { instantiate, type WasmInstance } from './module.js';
 import { forwardOps } from './ops.js';
+export { relaxedSimdSupported } from './relaxed.js';
+import { instantiateThreaded, isThreadedModule, sharedMemoryUnavailable, type SpawnWorker, type ThreadedInstance } from './threads.js';
 
 /** The wasm backend plus what tests and benchmarks look at. */
 export interface WasmBackend extends Backend {
   /** Bytes of linear memory in use: grows when an op needs more than any before it, never shrinks. */
   readonly memoryBytes: number;
+  /** Threads this backend was created with (threads may be set lower with setThreads). */
+  readonly maxThreads: number;
+  /** Why this backend is single-threaded although threads were asked for, else null. */
+  readonly singleThreadReason: string | null;
+  /** Threads ops use from now on: 1..maxThreads. */
+  setThreads(n: number): void;
+  /** Flops done by `iters` rounds of register-only multiply-adds on each of `threads` threads (threaded build only). */
+  fmaPeak?(iters: number, threads: number): number;
+  /** Stops the workers (ops then run on one thread); the process or page no longer holds them. Idempotent. */
+  terminate(): void;
 }
 
-export async function createWasmBackend(source: BufferSource | WebAssembly.Module): Promise<WasmBackend> {
-  const inst = await instantiate(source);
+export interface WasmBackendOptions {
+  /** Threads to use (the caller included). Default: 1, or navigator.hardwareConcurrency when `threaded` is given. */
+  threads?: number;
+  /** The threaded module (densenet-mt.wasm): bytes or compiled. Without it the backend is single-threaded. */
+  threaded?: BufferSource | WebAssembly.Module;
+  /** Where the worker script is (browser; default: worker.js next to this file, found by bundlers). */
+  workerUrl?: string | URL;
+  /** Starts a worker (Node's index.ts passes a worker_threads one); default: a module Web Worker. */
+  spawnWorker?: SpawnWorker;
+  /** May the calling thread block in atomics.wait? Default false (a browser's main thread may not). */
+  mainThreadMayWait?: boolean;
+  /** Largest linear memory of the threaded module in bytes (default 4 GiB, the wasm32 limit). */
+  maxMemoryBytes?: number;
+}
+
+let warned = false;
+/** Logs the single-thread reason once per process or page. */
+function warnOnce(reason: string): void {
+  if (warned) return;
+  warned = true;
+  console.warn(`densenet: wasm backend runs on 1 thread (${reason})`);
+}
+
+/** A module Web Worker running worker.ts. */
+function webWorkerSpawner(url: string | URL | undefined): SpawnWorker {
+  return (start) => {
+    // the literal new URL(..., import.meta.url) form is what bundlers recognise to emit the worker file
+    const w = url === undefined ? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }) : new Worker(url, { type: 'module' });
+    const ready = new Promise<void>((resolve, reject) => {
+      w.onmessage = (e: MessageEvent): void => {
+        if (e.data === 'ready') resolve();
+      };
+      w.onerror = (e: ErrorEvent): void => reject(new Error(`worker: ${e.message}`));
+    });
+    w.postMessage(start);
+    return { ready, terminate: () => w.terminate() };
+  };
+}
+
+function defaultThreads(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+}
+
+const toModule = async (s: BufferSource | WebAssembly.Module): Promise<WebAssembly.Module> =>
+  s instanceof WebAssembly.Module ? s : WebAssembly.compile(s);
+
+export async function createWasmBackend(source: BufferSource | WebAssembly.Module, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const threads = Math.max(1, Math.floor(opts.threads ?? (opts.threaded === undefined ? 1 : defaultThreads())));
+  let threadedSource = opts.threaded;
+  let mainModule: WebAssembly.Module | null = null;
+  if (source instanceof WebAssembly.Module && isThreadedModule(source)) threadedSource ??= source;
+  else if (!(source instanceof WebAssembly.Module)) {
+    mainModule = await WebAssembly.compile(source);
+    if (isThreadedModule(mainModule)) threadedSource ??= mainModule;
+  }
+  let reason: string | null = null;
+  let mt: ThreadedInstance | null = null;
+  if (threads > 1) {
+    reason = threadedSource === undefined ? 'no threaded module (densenet-mt.wasm) given' : sharedMemoryUnavailable();
+    if (reason === null && threadedSource !== undefined) {
+      mt = await instantiateThreaded(await toModule(threadedSource), {
+        threads, spawn: opts.spawnWorker ?? webWorkerSpawner(opts.workerUrl), mainCanWait: opts.mainThreadMayWait ?? false,
+        ...(opts.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: opts.maxMemoryBytes }),
+      });
+    }
+    if (reason !== null) warnOnce(reason);
+  }
+  const stSource = mainModule ?? source;
+  if (mt === null && stSource instanceof WebAssembly.Module && isThreadedModule(stSource)) {
+    throw new Error(`wasm: the threaded module cannot run here (${reason ?? 'threads: 1'}); pass the single-threaded densenet.wasm`);
+  }
+  const inst: WasmInstance = mt ?? await instantiate(stSource);
   const k = inst.exports;
   const backend: WasmBackend = {
     name: 'wasm',
-    threads: 1,
+    get threads(): number {
+      return mt?.threads ?? 1;
+    },
+    maxThreads: mt?.maxThreads ?? 1,
+    singleThreadReason: reason,
     get memoryBytes(): number {
       return inst.mem.byteLength;
+    },
+    setThreads(n: number): void {
+      if (mt !== null) mt.setThreads(n);
+      else if (n !== 1) throw new Error(`wasm setThreads: ${n} is not in 1..1 (single-threaded module)`);
+    },
+    ...(mt === null ? {} : { fmaPeak: (iters: number, t: number): number => mt.fmaPeak(iters, t) }),
+    terminate(): void {
+      mt?.terminate();
     },
     ...forwardOps(inst),
     ...(hasBackward(k) ? { backward: Object.freeze(backwardOps(k, inst)) } : {}),

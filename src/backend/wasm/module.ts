@@ -42,12 +42,14 @@ export class WasmMemory {
   private f32: Float32Array;
   private u8: Uint8Array;
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number, scratchFloats: number) {
+  /** maxBytes: growth past this is refused (4 GiB, or less for a shared memory created with a lower maximum). */
+  constructor(private readonly memory: WebAssembly.Memory, heapBase: number, scratchFloats: number,
+    private readonly maxBytes = MAX_BYTES) {
     this.scratch = align(heapBase);
     this.base = align(this.scratch + 4 * scratchFloats);
     this.f32 = new Float32Array(memory.buffer);
     this.u8 = new Uint8Array(memory.buffer);
-    this.reserve(0);
+    this.reserve('', 0);
   }
 
   /** Bytes of linear memory now (for tests: growth happens once, not per call). */
@@ -55,15 +57,22 @@ export class WasmMemory {
     return this.memory.buffer.byteLength;
   }
 
-  /** Starts a call that needs `floats` floats of arena (plus alignment per array); grows memory if short. */
-  reserve(floats: number, arrays = 8): void {
+  /** Starts a call of `op` that needs `floats` floats of arena (plus alignment per array); grows memory if short. */
+  reserve(op: string, floats: number, arrays = 8): void {
     const need = this.base + 4 * floats + ALIGN * arrays;
     const have = this.memory.buffer.byteLength;
     if (need > have) {
-      if (need > MAX_BYTES) throw new Error(`wasm: op needs ${(need / 2 ** 30).toFixed(2)} GiB of memory, over wasm32's 4 GiB`);
+      if (need > this.maxBytes) {
+        const max = this.maxBytes === MAX_BYTES ? "wasm32's 4 GiB" : `the configured maximum of ${this.maxBytes} bytes`;
+        throw new Error(`wasm${op === '' ? '' : ` ${op}`}: needs ${need} bytes (${(need / 2 ** 30).toFixed(2)} GiB) of memory, over ${max}`);
+      }
       // grow by at least a quarter so a run whose sizes creep up does not grow on every call
-      const want = Math.min(MAX_BYTES, Math.max(need, Math.floor(have * 1.25)));
-      this.memory.grow(Math.ceil((want - have) / PAGE));
+      const want = Math.min(this.maxBytes, Math.max(need, Math.floor(have * 1.25)));
+      try {
+        this.memory.grow(Math.ceil((want - have) / PAGE));
+      } catch (e) {
+        throw new Error(`wasm${op === '' ? '' : ` ${op}`}: growing memory to ${want} bytes for ${need} failed (${(e as Error).message})`);
+      }
       this.f32 = new Float32Array(this.memory.buffer);
       this.u8 = new Uint8Array(this.memory.buffer);
     }

@@ -21,7 +21,7 @@ export type ForwardOps = Omit<Backend, 'name' | 'threads' | 'backward'>;
 export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
   const pool = (op: 'maxPool2d' | 'avgPool2d', g: PoolGeometry, x: F32, y: F32, pre: ConvPre | null | undefined): void => {
     checkPoolArgs(op, g, x, y, pre);
-    mem.reserve(x.length + y.length + (pre ? 2 * g.c : 0));
+    mem.reserve(op, x.length + y.length + (pre ? 2 * g.c : 0));
     const px = mem.put(x);
     // as conv2d: the input transform in place on the arena's copy of x, then the plain kernel (pads x')
     if (pre) k.dn_scale_shift(g.c, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
@@ -40,7 +40,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectLength(op, 'c', c, { m, n });
       if (beta !== 0 && beta !== 1) throw new Error(`gemm: beta must be 0 or 1, got ${String(beta)}`);
       if (overlaps(c, a) || overlaps(c, b)) throw new Error('gemm: c must not overlap a or b');
-      mem.reserve(a.length + b.length + c.length);
+      mem.reserve('gemm', a.length + b.length + c.length);
       const pa = mem.put(a);
       const pb = mem.put(b);
       const pc = beta === 1 ? mem.put(c) : mem.take(c.length);
@@ -56,7 +56,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectLength(op, 'bias', bias, d.b);
       expectLength(op, 'y', y, d.y);
       if (overlaps(y, x) || overlaps(y, w)) throw new Error('conv2d: y must not overlap x or w');
-      mem.reserve(x.length + w.length + (bias?.length ?? 0) + y.length + (pre ? 2 * g.cin : 0));
+      mem.reserve('conv2d', x.length + w.length + (bias?.length ?? 0) + y.length + (pre ? 2 * g.cin : 0));
       const px = mem.put(x);
       // the input transform in place on the arena's copy of x, then the plain kernel (padding pads x')
       if (pre) k.dn_scale_shift(g.cin, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
@@ -74,7 +74,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectLength(op, 'scale', scale, { c });
       expectLength(op, 'shift', shift, { c });
       expectLength(op, 'y', y, { c, s });
-      mem.reserve(x.length + 2 * c);
+      mem.reserve('scaleShift', x.length + 2 * c);
       const px = mem.put(x); // computed in place: y may alias x
       const pa = mem.put(scale);
       const pb = mem.put(shift);
@@ -88,7 +88,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectLength(op, 'x', x, { c, s });
       expectLength(op, 'mean', mean, { c });
       expectLength(op, 'variance', variance, { c });
-      mem.reserve(x.length + 2 * c);
+      mem.reserve('channelStats', x.length + 2 * c);
       const px = mem.put(x);
       const pm = mem.take(c);
       const pv = mem.take(c);
@@ -101,7 +101,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectDims('relu', { size }, false);
       expectAtLeast('relu', 'x', x, { size });
       expectAtLeast('relu', 'y', y, { size });
-      mem.reserve(size);
+      mem.reserve('relu', size);
       const px = mem.put(x.subarray(0, size));
       k.dn_relu(size, px, px);
       mem.get(px, y.subarray(0, size));
@@ -120,7 +120,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectDims(op, { c, n, hw });
       expectLength(op, 'x', x, { c, n, hw });
       expectLength(op, 'y', y, { n, c });
-      mem.reserve(x.length + y.length);
+      mem.reserve('globalAvgPool', x.length + y.length);
       const px = mem.put(x);
       const py = mem.take(y.length);
       k.dn_global_avg_pool(c, n, hw, px, py);
@@ -133,7 +133,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectLength(op, 'b', b, { out: outFeatures });
       expectLength(op, 'y', y, { n, out: outFeatures });
       if (overlaps(y, x) || overlaps(y, w)) throw new Error('linear: y must not overlap x or w');
-      mem.reserve(x.length + w.length + (b?.length ?? 0) + y.length);
+      mem.reserve('linear', x.length + w.length + (b?.length ?? 0) + y.length);
       const px = mem.put(x);
       const pw = mem.put(w);
       const pb = mem.putOpt(b);
@@ -146,7 +146,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectDims('softmax', { n, k: kk });
       expectLength('softmax', 'x', x, { n, k: kk });
       expectLength('softmax', 'y', y, { n, k: kk });
-      mem.reserve(x.length);
+      mem.reserve('softmax', x.length);
       const px = mem.put(x);
       k.dn_softmax(n, kk, px, px);
       mem.get(px, y);
@@ -159,7 +159,7 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectAtLeast(op, 'x', x, { size });
       expectAtLeast(op, 'keep', keep, { size });
       expectAtLeast(op, 'y', y, { size });
-      mem.reserve(size + Math.ceil(size / 4));
+      mem.reserve('dropout', size + Math.ceil(size / 4));
       const px = mem.put(x.subarray(0, size));
       const pk = mem.putBytes(keep.subarray(0, size));
       k.dn_dropout(size, px, pk, 1 - p, px);
