@@ -91,7 +91,7 @@ export async function loadImageFolder(dir: string, opts: ImageFolderOptions): Pr
  */
 export async function commonImageSize(dir: string, concurrency = 16): Promise<{ height: number; width: number } | null> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return null;
-  const files = walk(dir);
+  const files = walkImages(dir);
   const sharp = await loadSharp();
   let size: { height: number; width: number } | null = null;
   let differ = false;
@@ -128,7 +128,7 @@ export function listImages(dir: string, fixed?: string[]): { classNames: string[
   const labels: number[] = [];
   for (const name of found) {
     const label = classNames.indexOf(name);
-    for (const f of walk(join(dir, name))) {
+    for (const f of walkImages(join(dir, name))) {
       files.push(f);
       labels.push(label);
     }
@@ -143,13 +143,14 @@ function subfolders(dir: string): string[] {
   return readdirSync(dir).filter((n) => !n.startsWith('.') && statSync(join(dir, n)).isDirectory()).sort();
 }
 
-function walk(dir: string): string[] {
+/** Files under `dir` (recursively, sorted, dot-files skipped) whose extension is one of `extensions` (any case). */
+export function walkImages(dir: string, extensions: readonly string[] = IMAGE_EXTENSIONS): string[] {
   const out: string[] = [];
   for (const n of readdirSync(dir).filter((n) => !n.startsWith('.')).sort()) {
     const p = join(dir, n);
     const st = statSync(p);
-    if (st.isDirectory()) out.push(...walk(p));
-    else if (st.isFile() && IMAGE_EXTENSIONS.includes(extname(n).toLowerCase())) out.push(p);
+    if (st.isDirectory()) out.push(...walkImages(p, extensions));
+    else if (st.isFile() && extensions.includes(extname(n).toLowerCase())) out.push(p);
   }
   return out;
 }

@@ -2,8 +2,8 @@
  * The image files a command's arguments name: files as given, folders searched recursively for .jpg .jpeg .png
  * .webp (any case), sorted. A path that does not exist is reported, not fatal (the caller skips it and exits 1).
  */
-import { readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { walkImages } from '../data/image-folder.js';
 
 export const PREDICT_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'];
 
@@ -28,20 +28,9 @@ export function listImageFiles(paths: readonly string[]): ImageList {
       files.push(p);
       continue;
     }
-    const found = walk(p);
+    const found = walkImages(p, PREDICT_EXTENSIONS);
     if (found.length === 0) errors.push(`${p}: no images (${PREDICT_EXTENSIONS.join(' ')}) in the folder`);
     files.push(...found);
   }
   return { files, errors };
-}
-
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).filter((n) => !n.startsWith('.')).sort()) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) out.push(...walk(p));
-    else if (st.isFile() && PREDICT_EXTENSIONS.includes(extname(name).toLowerCase())) out.push(p);
-  }
-  return out;
 }
