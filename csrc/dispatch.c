@@ -177,11 +177,33 @@ static int try_s1(const struct dn_s1 *s, int nt) {
   return 1;
 }
 
+/* Winograd (conv_wino.c) for the 3x3 stride-1 convs it serves, unless turned off: dn_set_winograd(0), or the
+ * environment's DENSENET_WINOGRAD=0 (read per call, so a process can A/B both paths) */
+static int winograd_on = 1;
+void dn_set_winograd(int on) { winograd_on = on; }
+
+static void wino_task(void *p, int t, int nt, float *scratch) {
+  const struct s1_job *j = p;
+  size_t lo, hi;
+  span(j->tiles, 1, t, nt, &lo, &hi);
+  if (lo < hi) kt->conv_wino_part(j->s, lo, hi, scratch);
+}
+
+static int try_wino(const struct dn_s1 *s, int nt) {
+  const char *env = getenv("DENSENET_WINOGRAD");
+  if (!winograd_on || (env && env[0] == '0')) return 0;
+  struct s1_job j = {s, kt->conv_wino_blocks(s->g)};
+  if (j.tiles == 0) return 0;
+  if ((size_t)nt > j.tiles) nt = (int)j.tiles;
+  dn_pool_run(wino_task, &j, nt);
+  return 1;
+}
+
 void dn_conv2d(const struct dn_conv *g, const float *x, const float *w, const float *bias, float *y) {
   size_t cols = g->n * g->ho * g->wo;
   int nt = threads_for(2.0 * g->cout * cols * g->cin * g->kh * g->kw, PAR_FLOPS);
   struct dn_s1 s = {g, x, w, g->cin * g->kh * g->kw, 0, bias, 0.0f, y};
-  if (try_s1(&s, nt)) return;
+  if (try_wino(&s, nt) || try_s1(&s, nt)) return;
   struct conv_job j = {g, x, w, bias, y, split_rows(g->cout, cols, nt)};
   dn_pool_run(conv_task, &j, nt);
 }
@@ -346,7 +368,7 @@ void dn_conv2d_backward(const struct dn_conv *g, const float *x, const float *w,
   if (dw) dn_pool_run(conv_dw_task, &j, nt);
   struct dn_conv tc = conv_dx_geometry(g);
   struct dn_s1 s = {&tc, dy, w, g->cin * g->kh * g->kw, g->kh * g->kw, 0, dx_overwrite ? 0.0f : 1.0f, dx};
-  if (dx && !(conv_dx_as_conv(g) && try_s1(&s, nt))) {
+  if (dx && !(conv_dx_as_conv(g) && (try_wino(&s, nt) || try_s1(&s, nt)))) {
     if (conv_dx_as_conv(g)) j.rows = split_rows(g->cin, g->n * g->h * g->w, nt);
     else j.rows = g->n < (size_t)nt;
     dn_pool_run(conv_dx_task, &j, nt);

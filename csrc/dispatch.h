@@ -17,6 +17,9 @@ int dn_set_isa(const char *name);
 int dn_threads(void);
 int dn_set_threads(int n);
 
+/* 0 turns Winograd 3x3 convolutions (conv_wino.c) off, 1 (the default) on: for A/B benchmarks and tests */
+void dn_set_winograd(int on);
+
 void dn_gemm(const struct dn_gemm *g);
 void dn_conv2d(const struct dn_conv *g, const float *x, const float *w, const float *bias, float *y);
 void dn_linear(size_t n, size_t in, size_t out, const float *x, const float *w, const float *b, float *y);

@@ -132,6 +132,10 @@ struct dn_kernels {
    * conv_s1_part runs units [u0, u1) = (image, tile) pairs, unit = image * tiles + tile */
   size_t (*conv_s1_tiles)(const struct dn_conv *g);
   void (*conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
+  /* conv_wino.c: 3x3 stride-1 pad-1 convs by Winograd F(4x4, 3x3): tile blocks when it applies, else 0;
+   * conv_wino_part runs blocks [u0, u1), same dn_s1 contract as conv_s1_part */
+  size_t (*conv_wino_blocks)(const struct dn_conv *g);
+  void (*conv_wino_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
   /* dy [n][c] -> dx [c][n][hw], channels [c0, c1) */
   void (*global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
   /* fma_peak.c (benchmarks only): iters rounds of register-only FMAs, fma_peak_flops_per_iter flops each */
@@ -203,6 +207,8 @@ void K(avg_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const f
 void K(global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
 size_t K(conv_s1_tiles)(const struct dn_conv *g);
 void K(conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
+size_t K(conv_wino_blocks)(const struct dn_conv *g);
+void K(conv_wino_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
 float K(fma_peak)(size_t iters);
 size_t K(fma_peak_flops_per_iter)(void);
 

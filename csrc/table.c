@@ -36,6 +36,8 @@ const struct dn_kernels DN_TABLE_NAME(DN_SUFFIX) = {
     .global_avg_pool_backward = K(global_avg_pool_backward),
     .conv_s1_tiles = K(conv_s1_tiles),
     .conv_s1_part = K(conv_s1_part),
+    .conv_wino_blocks = K(conv_wino_blocks),
+    .conv_wino_part = K(conv_wino_part),
     .fma_peak = K(fma_peak),
     .fma_peak_flops_per_iter = K(fma_peak_flops_per_iter),
 };

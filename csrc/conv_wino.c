@@ -1,0 +1,280 @@
+/*
+ * conv_wino.c: 3x3 stride-1 pad-1 convolution by Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray,
+ * "Fast Algorithms for Convolutional Neural Networks", CVPR 2016, arXiv 1509.09308; the matrices B^T, G, A^T
+ * below are theirs, interpolation points 0, +-1, +-2, inf). Each 4x4 output tile is A^T [ (G g G^T) .* (B^T d B) ] A
+ * over its 6x6 input patch d: 36 products per (tile, cout, cin) instead of 144, so the work is 36 GEMMs
+ * M[xi][cout][tile] = U[xi][cout][cin] . V[xi][cin][tile]. Serves the forward (with dn_conv's BN-ReLU applied
+ * while input patches are gathered; padding stays zero) and, with a_flip, the input gradient (the conv of dy
+ * with the flipped transposed weight, kernels.h conv_dx_geometry), exactly the dn_s1 contract of conv_s1.c.
+ * Work unit: a block of NR consecutive tiles over all images (tile = image, tile row, tile column); a block's
+ * V (36 x cin x NR) stays in L2 while every MR-row panel of U runs its 36 micro-GEMMs into a small M buffer,
+ * whose output transform is written straight to y: no full V or M ever exists.
+ * Not here: other kernel sizes, strides, pads; the weight gradient (conv2d_dw.c).
+ * Numerics: F(4x4) adds rounding error of a few 1e-6 relative to the output scale (test/backend/winograd.test.ts).
+ */
+#include "copy.h"
+
+#if VL == 16
+#define MR 12 /* 12 x 32 tile: 24 zmm accumulators, as conv_s1.c */
+#else
+#define MR 6
+#endif
+#define NV 2
+#define NR (NV * VL) /* tiles per block: the micro-kernel's columns */
+#define XI 36        /* 6 x 6 transformed positions */
+
+/* floats of scratch: U (36 x panels x cin x MR), V block (36 x cin x NR), M (36 x MR x NR), d / out staging */
+static size_t stage_floats(const struct dn_conv *g);
+static size_t need(const struct dn_conv *g) {
+  return XI * round_up(g->cout, MR) * g->cin + XI * g->cin * NR + XI * MR * NR + XI * NR + stage_floats(g);
+}
+
+static size_t tiles_of(const struct dn_conv *g) { return g->n * ((g->ho + 3) / 4) * ((g->wo + 3) / 4); }
+
+size_t K(conv_wino_blocks)(const struct dn_conv *g) {
+  if (g->stride != 1 || g->kh != 3 || g->kw != 3 || g->pad != 1 || g->ho != g->h || g->wo != g->w) return 0;
+  if (need(g) > K(gemm_scratch_floats)()) return 0;
+  return (tiles_of(g) + NR - 1) / NR;
+}
+
+/* U[xi][panel][ci][MR] = G g G^T of each filter g (3x3) of op(A) (row = output channel), zero rows past m;
+ * one (panel, ci) at a time so each of the 36 destinations gets MR floats in a row (filter by filter, the 36
+ * scattered stores made the transform ~0.45 ms of a 0.5 ms 128->32 7x7 conv) */
+static void transform_weights(const struct dn_s1 *s, float *RESTRICT u) {
+  const struct dn_conv *g = s->g;
+  size_t m = g->cout, cin = g->cin, mp = round_up(m, MR), t = s->a_flip;
+  float tmp[XI][MR];
+  for (size_t i0 = 0; i0 < m; i0 += MR)
+    for (size_t ci = 0; ci < cin; ci++) {
+      for (size_t i = 0; i < MR; i++) {
+        size_t r = i0 + i;
+        if (r >= m) {
+          for (size_t xi = 0; xi < XI; xi++) tmp[xi][i] = 0.0f;
+          continue;
+        }
+        float f[9];
+        for (size_t k = 0; k < 9; k++) /* a_flip: op(A)[r][ci*9 + k] = a[ci*lda + r*9 + 8 - k] (kernels.h) */
+          f[k] = t ? s->a[ci * s->lda + r * 9 + 8 - k] : s->a[r * s->lda + ci * 9 + k];
+        float gg[6][3]; /* G g, then (G g) G^T */
+        for (int j = 0; j < 3; j++) {
+          float a0 = f[j], a1 = f[3 + j], a2 = f[6 + j];
+          gg[0][j] = a0 * 0.25f;
+          gg[1][j] = (a0 + a1 + a2) * (-1.0f / 6);
+          gg[2][j] = (a0 - a1 + a2) * (-1.0f / 6);
+          gg[3][j] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
+          gg[4][j] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
+          gg[5][j] = a2;
+        }
+        for (int k = 0; k < 6; k++) {
+          float a0 = gg[k][0], a1 = gg[k][1], a2 = gg[k][2];
+          tmp[k * 6 + 0][i] = a0 * 0.25f;
+          tmp[k * 6 + 1][i] = (a0 + a1 + a2) * (-1.0f / 6);
+          tmp[k * 6 + 2][i] = (a0 - a1 + a2) * (-1.0f / 6);
+          tmp[k * 6 + 3][i] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
+          tmp[k * 6 + 4][i] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
+          tmp[k * 6 + 5][i] = a2;
+        }
+      }
+      for (size_t xi = 0; xi < XI; xi++) {
+        float *dst = u + (xi * mp + i0) * cin + ci * MR;
+        for (size_t i = 0; i < MR; i++) dst[i] = tmp[xi][i];
+      }
+    }
+}
+
+/* B^T z over 6 vectors (one direction of B^T d B) */
+#define BT6(z, o)                                                  \
+  do {                                                             \
+    o[0] = 4.0f * z[0] - 5.0f * z[2] + z[4];                       \
+    o[1] = -4.0f * (z[1] + z[2]) + z[3] + z[4];                    \
+    o[2] = 4.0f * (z[1] - z[2]) - z[3] + z[4];                     \
+    o[3] = 2.0f * (z[3] - z[1]) - z[2] + z[4];                     \
+    o[4] = 2.0f * (z[1] - z[3]) - z[2] + z[4];                     \
+    o[5] = 4.0f * z[1] - 5.0f * z[3] + z[5];                       \
+  } while (0)
+/* A^T z over 6 vectors -> 4 */
+#define AT6(z, o)                                                  \
+  do {                                                             \
+    vf s12 = z[1] + z[2], d12 = z[1] - z[2];                       \
+    vf s34 = z[3] + z[4], d34 = z[3] - z[4];                       \
+    o[0] = z[0] + s12 + s34;                                       \
+    o[1] = d12 + 2.0f * d34;                                       \
+    o[2] = s12 + 4.0f * s34;                                       \
+    o[3] = d12 + 8.0f * d34 + z[5];                                \
+  } while (0)
+
+/* A block's tiles: per lane the output tile origin and image, and where its 6x6 patch starts in the stage, a
+ * zero-padded copy (rows of wpp = 4*tw + 2 floats: input column -1 .. 4*tw) of the input rows the block reads,
+ * one segment per image it touches; dead lanes (past the last tile) read the stage's start and are not stored. */
+struct block {
+  size_t oimg[NR];     /* b * ho * wo */
+  int y0[NR], x0[NR];  /* output tile origin (4ty, 4tx) */
+  int live[NR];
+  size_t off[NR];      /* patch origin in the stage */
+  size_t nseg, seg_img[NR + 1], seg_row0[NR + 1], seg_rows[NR + 1], seg_base[NR + 1];
+  size_t wpp, stage;   /* stage floats */
+};
+
+static size_t stage_floats(const struct dn_conv *g) { /* bound of block.stage (+ copy_over slack) */
+  size_t th = (g->ho + 3) / 4, tw = (g->wo + 3) / 4, wpp = 4 * tw + 2;
+  return min_sz(6 * (NR + 1), g->n * (4 * th + 2)) * wpp + VL;
+}
+
+static void block_tiles(const struct dn_conv *g, size_t u, struct block *B) {
+  size_t th = (g->ho + 3) / 4, tw = (g->wo + 3) / 4, per = th * tw, total = g->n * per, wpp = 4 * tw + 2;
+  size_t ty_a = 0, ty_b = 0, base = 0;
+  B->wpp = wpp, B->nseg = 0;
+  for (size_t l = 0; l < NR; l++) {
+    size_t t = u * NR + l;
+    B->live[l] = t < total;
+    if (!B->live[l]) {
+      B->off[l] = 0, B->oimg[l] = 0, B->y0[l] = B->x0[l] = 0;
+      continue;
+    }
+    size_t b = t / per, r = t % per, ty = r / tw, tx = r % tw;
+    if (B->nseg == 0 || B->seg_img[B->nseg - 1] != b) {
+      if (B->nseg) base += (B->seg_rows[B->nseg - 1] = 4 * (ty_b - ty_a) + 6) * wpp;
+      B->seg_img[B->nseg] = b, B->seg_row0[B->nseg] = 4 * ty, B->seg_base[B->nseg] = base, B->nseg++;
+      ty_a = ty;
+    }
+    ty_b = ty;
+    B->oimg[l] = b * g->ho * g->wo, B->y0[l] = (int)(ty * 4), B->x0[l] = (int)(tx * 4);
+    B->off[l] = base + (ty - ty_a) * 4 * wpp + tx * 4;
+  }
+  B->seg_rows[B->nseg - 1] = 4 * (ty_b - ty_a) + 6;
+  B->stage = base + B->seg_rows[B->nseg - 1] * wpp;
+}
+
+/* the stage of input channel ci: padded rows seg_row0 .. (input row = padded row - 1), x' = pre(x) */
+static void fill_stage(const struct dn_s1 *s, const struct block *B, size_t ci, float *RESTRICT st) {
+  const struct dn_conv *g = s->g;
+  size_t hw = g->h * g->w, wpp = B->wpp;
+  const float *xc = s->x + ci * g->n * hw, *xend = xc + g->n * hw;
+  int pre = g->pre_scale != 0;
+  float a = pre ? g->pre_scale[ci] : 1.0f, b = pre ? g->pre_shift[ci] : 0.0f;
+  for (size_t sg = 0; sg < B->nseg; sg++) {
+    float *d = st + B->seg_base[sg];
+    const float *img = xc + B->seg_img[sg] * hw;
+    for (size_t r = 0; r < B->seg_rows[sg]; r++, d += wpp) {
+      size_t pr = B->seg_row0[sg] + r; /* padded row: input row pr - 1 */
+      if (pr == 0 || pr > g->h) {
+        zero_over(d, wpp);
+        continue;
+      }
+      const float *src = img + (pr - 1) * g->w;
+      d[0] = 0.0f;
+      if (pre) copy_over_pre(d + 1, src, g->w, xend, a, b, g->pre_relu);
+      else copy_over(d + 1, src, g->w, xend);
+      for (size_t c = g->w + 1; c < wpp; c++) d[c] = 0.0f;
+    }
+  }
+}
+
+/* V[xi][ci][0..NR) for the block: each lane's 6x6 patch from the stage, then B^T d B across lanes */
+static void input_transform(const struct dn_s1 *s, const struct block *B, float *RESTRICT v, float *RESTRICT d,
+                            float *RESTRICT st) {
+  const struct dn_conv *g = s->g;
+  size_t wpp = B->wpp;
+  for (size_t ci = 0; ci < g->cin; ci++) {
+    fill_stage(s, B, ci, st);
+    for (size_t l = 0; l < NR; l++) {
+      const float *p = st + B->off[l];
+      for (int r = 0; r < 6; r++, p += wpp)
+        for (int c = 0; c < 6; c++) d[(r * 6 + c) * NR + l] = p[c];
+    }
+    for (int j = 0; j < NV; j++) {
+      vf t[6][6];
+      for (int c = 0; c < 6; c++) { /* columns: B^T over rows r */
+        vf z[6], o[6];
+        for (int r = 0; r < 6; r++) z[r] = *(const vf *)(d + (r * 6 + c) * NR + j * VL);
+        BT6(z, o);
+        for (int r = 0; r < 6; r++) t[r][c] = o[r];
+      }
+      for (int r = 0; r < 6; r++) { /* rows: B over columns */
+        vf o[6];
+        BT6(t[r], o);
+        for (int c = 0; c < 6; c++) *(vf *)(v + ((size_t)(r * 6 + c) * g->cin + ci) * NR + j * VL) = o[c];
+      }
+    }
+  }
+}
+
+/* c[0..mr)[0..NR) = A . B over kc: A packed [kc][MR], B [kc][NR], c [MR][NR]; all 64-byte aligned */
+INLINE void ukernel(const int mr, size_t kc, const float *RESTRICT a, const float *RESTRICT b, float *RESTRICT c) {
+  vf acc[MR][NV];
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < NV; j++) acc[i][j] = (vf){0};
+  for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
+    vf bv[NV];
+    for (int j = 0; j < NV; j++) bv[j] = *(const vf *)(b + j * VL);
+    for (int i = 0; i < mr; i++) {
+      vf av = splat(a[i]);
+      for (int j = 0; j < NV; j++) acc[i][j] = madd(acc[i][j], av, bv[j]);
+    }
+  }
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < NV; j++) *(vf *)(c + i * NR + j * VL) = acc[i][j];
+}
+typedef void (*ukr_fn)(size_t kc, const float *a, const float *b, float *c);
+#define UKR(mr) \
+  static void uk_##mr(size_t kc, const float *a, const float *b, float *c) { ukernel(mr < MR ? mr : MR, kc, a, b, c); }
+UKR(1) UKR(2) UKR(3) UKR(4) UKR(5) UKR(6) UKR(7) UKR(8) UKR(9) UKR(10) UKR(11) UKR(12)
+static const ukr_fn uks[12] = {uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8, uk_9, uk_10, uk_11, uk_12};
+
+/* rows [i0, i0+mr) of the block's outputs from M [36][MR][NR]: A^T M A per lane, written (+bias) or added */
+static void output_transform(const struct dn_s1 *s, const struct block *L, size_t i0, size_t mr, const float *mb,
+                             float *RESTRICT ob) {
+  const struct dn_conv *g = s->g;
+  size_t ohw = g->ho * g->wo;
+  int ho = (int)g->ho, wo = (int)g->wo;
+  for (size_t i = 0; i < mr; i++) {
+    size_t co = i0 + i;
+    float bias = s->bias && s->beta == 0.0f ? s->bias[co] : 0.0f;
+    for (int j = 0; j < NV; j++) {
+      vf t[6][4];
+      for (int r = 0; r < 6; r++) { /* rows: A over columns */
+        vf z[6], o[4];
+        for (int c = 0; c < 6; c++) z[c] = *(const vf *)(mb + ((size_t)(r * 6 + c) * MR + i) * NR + j * VL);
+        AT6(z, o);
+        for (int c = 0; c < 4; c++) t[r][c] = o[c];
+      }
+      for (int c = 0; c < 4; c++) { /* columns: A^T over rows */
+        vf z[6], o[4];
+        for (int r = 0; r < 6; r++) z[r] = t[r][c];
+        AT6(z, o);
+        for (int r = 0; r < 4; r++) *(vf *)(ob + (size_t)(r * 4 + c) * NR + j * VL) = o[r];
+      }
+    }
+    float *yc = s->y + co * g->n * ohw;
+    for (size_t l = 0; l < NR; l++) {
+      if (!L->live[l]) continue;
+      float *yt = yc + L->oimg[l] + L->y0[l] * wo + L->x0[l];
+      int rows = ho - L->y0[l] < 4 ? ho - L->y0[l] : 4, cols = wo - L->x0[l] < 4 ? wo - L->x0[l] : 4;
+      if (s->beta != 0.0f)
+        for (int r = 0; r < rows; r++)
+          for (int c = 0; c < cols; c++) yt[r * wo + c] += ob[(r * 4 + c) * NR + l];
+      else
+        for (int r = 0; r < rows; r++)
+          for (int c = 0; c < cols; c++) yt[r * wo + c] = ob[(r * 4 + c) * NR + l] + bias;
+    }
+  }
+}
+
+/* tile blocks [u0, u1); scratch as need() */
+void K(conv_wino_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch) {
+  const struct dn_conv *g = s->g;
+  size_t cin = g->cin, m = g->cout, mp = round_up(m, MR);
+  float *u = scratch, *v = u + XI * mp * cin, *mb = v + XI * cin * NR, *d = mb + XI * MR * NR, *st = d + XI * NR;
+  transform_weights(s, u);
+  for (size_t blk = u0; blk < u1; blk++) {
+    struct block B;
+    block_tiles(g, blk, &B);
+    input_transform(s, &B, v, d, st);
+    for (size_t i0 = 0; i0 < m; i0 += MR) {
+      size_t mr = min_sz(MR, m - i0);
+      for (size_t xi = 0; xi < XI; xi++)
+        uks[mr - 1](cin, u + (xi * mp + i0) * cin, v + xi * cin * NR, mb + xi * MR * NR);
+      output_transform(s, &B, i0, mr, mb, d);
+    }
+  }
+}
