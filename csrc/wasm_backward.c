@@ -8,6 +8,8 @@
 
 #define EXPORT(name) __attribute__((export_name(#name), visibility("default")))
 
+int dn_wasm_winograd(void); /* wasm_exports.c */
+
 static void gemm(int ta, int tb, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b, size_t ldb,
                  float beta, float *c, size_t ldc, float *scratch) {
   struct dn_gemm g = {
@@ -59,6 +61,13 @@ void dn_conv2d_backward(size_t n, size_t cin, size_t h, size_t w, size_t cout, s
     if (dw) gemm(0, 1, cout, cin, cols, dy, cols, x, cols, 0.0f, dw, cin, scratch);
     if (dx) gemm(1, 0, cin, cols, cout, weight, cin, dy, cols, 1.0f, dx, cols, scratch);
     return;
+  }
+  struct dn_conv tc = conv_dx_geometry(&g);
+  size_t blocks = dx && dn_wasm_winograd() && conv_dx_as_conv(&g) ? K(conv_wino_blocks)(&tc) : 0;
+  if (blocks) { /* dx += the Winograd convolution of dy with the flipped transposed weight (conv_wino.c) */
+    struct dn_s1 s = {&tc, dy, weight, kdim, kh * kw, 0, 1.0f, dx};
+    K(conv_wino_part)(&s, 0, blocks, scratch);
+    dx = 0;
   }
   if (dw && cols == 0)
     for (size_t i = 0; i < cout * kdim; i++) dw[i] = 0.0f;

@@ -10,6 +10,11 @@
 
 EXPORT(dn_scratch_floats) size_t dn_scratch_floats(void) { return K(gemm_scratch_floats)(); }
 
+/* Winograd 3x3 convolutions (conv_wino.c) on (1, default) or off (0): forward here, dx in wasm_backward.c */
+static int winograd = 1;
+EXPORT(dn_set_winograd) void dn_set_winograd(int on) { winograd = on; }
+int dn_wasm_winograd(void) { return winograd; }
+
 EXPORT(dn_gemm)
 void dn_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, const float *b, float beta,
              float *c, float *scratch) {
@@ -24,6 +29,12 @@ EXPORT(dn_conv2d)
 void dn_conv2d(size_t n, size_t cin, size_t h, size_t w, size_t cout, size_t kh, size_t kw, size_t stride, size_t pad,
                size_t ho, size_t wo, const float *x, const float *weight, const float *bias, float *y, float *scratch) {
   struct dn_conv g = {n, cin, h, w, cout, kh, kw, stride, pad, ho, wo};
+  size_t blocks = winograd ? K(conv_wino_blocks)(&g) : 0;
+  if (blocks) {
+    struct dn_s1 s = {&g, x, weight, cin * kh * kw, 0, bias, 0.0f, y};
+    K(conv_wino_part)(&s, 0, blocks, scratch);
+    return;
+  }
   K(conv2d_part)(&g, x, weight, bias, y, 0, n * ho * wo, scratch);
 }
 

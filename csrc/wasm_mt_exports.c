@@ -12,6 +12,9 @@
 
 EXPORT(dn_scratch_floats) size_t mt_scratch_floats(void) { return 16; }
 
+/* Winograd 3x3 convolutions (conv_wino.c) on (1, default) or off (0): dispatch.c's switch */
+EXPORT(dn_set_winograd) void mt_set_winograd(int on) { dn_set_winograd(on); }
+
 EXPORT(dn_gemm)
 void mt_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float *a, const float *b, float beta,
              float *c, float *scratch) {
