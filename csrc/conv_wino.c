@@ -22,6 +22,10 @@
 #define NV 2
 #define NR (NV * VL) /* tiles per block: the micro-kernel's columns */
 #define XI 36        /* 6 x 6 transformed positions */
+/* Fewer tiles do not pay for the weight transform (36 x cout x cin per call): bench/winograd.ts, 1 thread, CPU
+ * time, loaded machine, conv_s1 / Winograd, 3x3 128->32: 7x7 batch 1 (4 tiles) 0.065 / 0.30 ms, 14x14 batch 1
+ * (16) 0.19 / 0.32, 7x7 batch 8 (32) 0.50 / 0.39, 28x28 batch 1 (49) 0.63 / 0.52 */
+#define MIN_TILES 32
 
 /* floats of scratch: U (36 x panels x cin x MR), V block (36 x cin x NR), M (36 x MR x NR), d / out staging */
 static size_t stage_floats(const struct dn_conv *g);
@@ -33,52 +37,54 @@ static size_t tiles_of(const struct dn_conv *g) { return g->n * ((g->ho + 3) / 4
 
 size_t K(conv_wino_blocks)(const struct dn_conv *g) {
   if (g->stride != 1 || g->kh != 3 || g->kw != 3 || g->pad != 1 || g->ho != g->h || g->wo != g->w) return 0;
-  if (need(g) > K(gemm_scratch_floats)()) return 0;
+  if (need(g) > K(gemm_scratch_floats)() || tiles_of(g) < MIN_TILES) return 0;
   return (tiles_of(g) + NR - 1) / NR;
 }
 
-/* U[xi][panel][ci][MR] = G g G^T of each filter g (3x3) of op(A) (row = output channel), zero rows past m;
- * one (panel, ci) at a time so each of the 36 destinations gets MR floats in a row (filter by filter, the 36
- * scattered stores made the transform ~0.45 ms of a 0.5 ms 128->32 7x7 conv) */
+/* U[xi][panel][ci][MR] = G g G^T of each filter g (3x3) of op(A) (row = output channel), zero rows past m.
+ * One (panel, ci) at a time, its MR filters side by side in vectors so the arithmetic runs across them and each
+ * of the 36 destinations gets MR floats in a row. Filter by filter in scalar code, with 36 scattered stores each,
+ * this took ~0.45 ms of a 0.5 ms 128->32 7x7 batch-1 conv (perf, loaded machine). */
+#if MR > 8
+#define WL 16
+#else
+#define WL 8
+#endif
+typedef float vw __attribute__((vector_size(WL * 4))); /* MR filters side by side (WL >= MR lanes) */
+
 static void transform_weights(const struct dn_s1 *s, float *RESTRICT u) {
   const struct dn_conv *g = s->g;
   size_t m = g->cout, cin = g->cin, mp = round_up(m, MR), t = s->a_flip;
-  float tmp[XI][MR];
+  vw f[9], gg[6][3], tmp[XI];
   for (size_t i0 = 0; i0 < m; i0 += MR)
     for (size_t ci = 0; ci < cin; ci++) {
-      for (size_t i = 0; i < MR; i++) {
+      for (size_t k = 0; k < 9; k++) f[k] = (vw){0};
+      for (size_t i = 0; i < MR && i0 + i < m; i++) {
         size_t r = i0 + i;
-        if (r >= m) {
-          for (size_t xi = 0; xi < XI; xi++) tmp[xi][i] = 0.0f;
-          continue;
-        }
-        float f[9];
         for (size_t k = 0; k < 9; k++) /* a_flip: op(A)[r][ci*9 + k] = a[ci*lda + r*9 + 8 - k] (kernels.h) */
-          f[k] = t ? s->a[ci * s->lda + r * 9 + 8 - k] : s->a[r * s->lda + ci * 9 + k];
-        float gg[6][3]; /* G g, then (G g) G^T */
-        for (int j = 0; j < 3; j++) {
-          float a0 = f[j], a1 = f[3 + j], a2 = f[6 + j];
-          gg[0][j] = a0 * 0.25f;
-          gg[1][j] = (a0 + a1 + a2) * (-1.0f / 6);
-          gg[2][j] = (a0 - a1 + a2) * (-1.0f / 6);
-          gg[3][j] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
-          gg[4][j] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
-          gg[5][j] = a2;
-        }
-        for (int k = 0; k < 6; k++) {
-          float a0 = gg[k][0], a1 = gg[k][1], a2 = gg[k][2];
-          tmp[k * 6 + 0][i] = a0 * 0.25f;
-          tmp[k * 6 + 1][i] = (a0 + a1 + a2) * (-1.0f / 6);
-          tmp[k * 6 + 2][i] = (a0 - a1 + a2) * (-1.0f / 6);
-          tmp[k * 6 + 3][i] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
-          tmp[k * 6 + 4][i] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
-          tmp[k * 6 + 5][i] = a2;
-        }
+          f[k][i] = t ? s->a[ci * s->lda + r * 9 + 8 - k] : s->a[r * s->lda + ci * 9 + k];
       }
-      for (size_t xi = 0; xi < XI; xi++) {
-        float *dst = u + (xi * mp + i0) * cin + ci * MR;
-        for (size_t i = 0; i < MR; i++) dst[i] = tmp[xi][i];
+      for (int j = 0; j < 3; j++) { /* G g */
+        vw a0 = f[j], a1 = f[3 + j], a2 = f[6 + j];
+        gg[0][j] = a0 * 0.25f;
+        gg[1][j] = (a0 + a1 + a2) * (-1.0f / 6);
+        gg[2][j] = (a0 - a1 + a2) * (-1.0f / 6);
+        gg[3][j] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
+        gg[4][j] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
+        gg[5][j] = a2;
       }
+      for (int k = 0; k < 6; k++) { /* (G g) G^T: row k is xi = 6k .. 6k+5 */
+        vw a0 = gg[k][0], a1 = gg[k][1], a2 = gg[k][2];
+        tmp[6 * k + 0] = a0 * 0.25f;
+        tmp[6 * k + 1] = (a0 + a1 + a2) * (-1.0f / 6);
+        tmp[6 * k + 2] = (a0 - a1 + a2) * (-1.0f / 6);
+        tmp[6 * k + 3] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
+        tmp[6 * k + 4] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
+        tmp[6 * k + 5] = a2;
+      }
+      float *dst = u + i0 * cin + ci * MR;
+      for (size_t xi = 0; xi < XI; xi++)
+        for (size_t i = 0; i < MR; i++) dst[xi * mp * cin + i] = tmp[xi][i];
     }
 }
 
@@ -168,6 +174,14 @@ static void fill_stage(const struct dn_s1 *s, const struct block *B, size_t ci, 
       for (size_t c = g->w + 1; c < wpp; c++) d[c] = 0.0f;
     }
   }
+  /* the next channel's rows: short streams, one per channel, that the hardware prefetcher does not catch in
+   * time (perf, 3x3 48->12 32x32 batch 64: this fill was 21% of the conv, more than the GEMM, before) */
+  if (ci + 1 < g->cin)
+    for (size_t sg = 0; sg < B->nseg; sg++) {
+      size_t r0 = B->seg_row0[sg] ? B->seg_row0[sg] - 1 : 0, r1 = min_sz(g->h, B->seg_row0[sg] + B->seg_rows[sg] - 1);
+      const char *p = (const char *)(xc + g->n * hw + B->seg_img[sg] * hw + r0 * g->w), *e = p + (r1 - r0) * g->w * 4;
+      for (; p < e; p += 64) __builtin_prefetch(p);
+    }
 }
 
 /* V[xi][ci][0..NR) for the block: each lane's 6x6 patch from the stage, then B^T d B across lanes */
