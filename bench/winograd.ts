@@ -3,7 +3,7 @@
  * 3x3 convolutions of DenseNet-121 inference (128 -> 32, batch 1 and 8) and DenseNet-BC-100 training (48 -> 12,
  * batch 64: forward and dx), native backend, 1 and 2 threads, interleaved A/B in one run: medians of BENCH_REPS.
  * With --error it also prints, per shape, the max |error| of each path against a float64 direct convolution
- * (batch 1 / first image only), relative to max |y|. Run: node --import tsx bench/winograd.ts [--error] [--only 121|bc]
+ * (batch 1 / first image only), relative to max |y|. BENCH_CPU=1 times CPU time instead of wall time. Run: node --import tsx bench/winograd.ts [--error] [--only 121|bc]
  */
 import { convGeometry, type ConvGeometry, type ConvPre } from '../src/backend/backend.js';
 import { loadNative } from '../src/backend/native/index.js';
@@ -21,6 +21,9 @@ const rand = (n: number, s = 1): Float32Array => {
   return a;
 };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** ms: wall time, or with BENCH_CPU=1 the process's CPU time (steadier on a loaded machine; at 2 threads it sums both) */
+const cpu = process.env.BENCH_CPU === '1';
+const now = (): number => (cpu ? (process.cpuUsage().user + process.cpuUsage().system) / 1000 : performance.now());
 const setWino = (on: boolean): void => {
   process.env.DENSENET_WINOGRAD = on ? '1' : '0';
 };
@@ -90,14 +93,14 @@ for (const [name, g, usePre, dxToo] of cases) {
     for (let r = 0; r < reps + 1; r++)
       for (const on of [false, true]) {
         setWino(on);
-        let t0 = performance.now();
+        let t0 = now();
         be.conv2d(g, x, w, null, y, usePre ? pre : null);
-        const f = performance.now() - t0;
+        const f = now() - t0;
         let d = 0;
         if (dxToo) {
-          t0 = performance.now();
+          t0 = now();
           bw.conv2d(g, x, w, dy, dx, null, null, null, true);
-          d = performance.now() - t0;
+          d = now() - t0;
         }
         if (r > 0) ts[on ? 1 : 0].push(f), ts[on ? 3 : 2].push(d);
       }

@@ -23,8 +23,6 @@ export interface KernelExports {
   dn_avg_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number): void;
   dn_global_avg_pool(c: number, n: number, hw: number, x: number, y: number): void;
   dn_softmax(rows: number, k: number, x: number, y: number): void;
-  /** 0 turns Winograd 3x3 convolutions (csrc/conv_wino.c) off, 1 on (the default); absent in older builds */
-  dn_set_winograd?(on: number): void;
 }
 
 const PAGE = 65536;
