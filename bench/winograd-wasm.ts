@@ -2,7 +2,7 @@
  * DenseNet-121 224x224 inference on the wasm backend, this build's modules (Winograd 3x3 convolutions,
  * csrc/conv_wino.c) against a baseline build given with --before (e.g. build/densenet.wasm of a checkout without
  * them): the single-threaded module and the threaded one at 2 threads, interleaved round by round; medians of
- * --runs rounds, ms per image, and after/before. Not a test (noisy machine).
+ * --runs rounds, ms per image (BENCH_CPU=1: CPU time), and after/before. Not a test (noisy machine).
  * Run: node --import tsx bench/winograd-wasm.ts --before OLD/build/densenet.wasm [--runs 5] [--batch 1]
  */
 import { readFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ if (!before) throw new Error('bench/winograd-wasm: --before FILE (a baseline den
 const runs = Number(opt('runs') ?? 5);
 const n = Number(opt('batch') ?? 1);
 const after = `${ROOT}build/densenet.wasm`;
+/** ms: wall time, or with BENCH_CPU=1 the process's CPU time (all threads: steadier on a loaded machine) */
+const now = (): number => (process.env.BENCH_CPU === '1' ? (process.cpuUsage().user + process.cpuUsage().system) / 1000 : performance.now());
 const configs: [string, Backend][] = [];
 for (const [label, file] of [['before', before], ['after', after]] as const) {
   configs.push([`${label} 1 thread`, await createWasmBackend(readFileSync(file), { threads: 1 })]);
@@ -33,9 +35,9 @@ const x = new Tensor(new Float32Array(n * 3 * 224 * 224).map(() => rng.normal())
 const t = configs.map((): number[] => []);
 for (let r = 0; r < runs + 1; r++)
   configs.forEach(([, be], i) => {
-    const t0 = performance.now();
+    const t0 = now();
     model.forward(x, be);
-    if (r > 0) t[i].push((performance.now() - t0) / n);
+    if (r > 0) t[i].push((now() - t0) / n);
   });
 const m = t.map(median);
 console.log(`DenseNet-121 batch ${n}, ms/image (medians of ${runs})`);
