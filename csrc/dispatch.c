@@ -177,9 +177,16 @@ static int try_s1(const struct dn_s1 *s, int nt) {
   return 1;
 }
 
-/* Winograd (conv_wino.c) for the 3x3 stride-1 convs it serves, unless turned off: dn_set_winograd(0), or the
- * environment's DENSENET_WINOGRAD=0 (read per call, so a process can A/B both paths) */
-static int winograd_on = 1;
+/* Winograd (conv_wino.c) for the 3x3 stride-1 convs it serves: OFF by default. Its F(4x4) rounding (a few 1e-6
+ * of the output scale) broke three existing tests when on: native.test.ts's 2e-6-relative 3x3 128->32 28x28
+ * check (4.4e-4 vs 3.8e-4 allowed), resnet-preact-tiny's train-step gradients vs PyTorch (2.1e-4 > 1e-4, also with
+ * the forward alone) and the wasm tiny-imagenet 10-step trajectory (1.4e-4 > 1e-4). On with dn_set_winograd(1),
+ * a build with -DDN_WINOGRAD_DEFAULT=1, or the environment's DENSENET_WINOGRAD (read per call, so a process can
+ * A/B both paths): 1 on, fwd forward only, 0 off. */
+#ifndef DN_WINOGRAD_DEFAULT
+#define DN_WINOGRAD_DEFAULT 0
+#endif
+static int winograd_on = DN_WINOGRAD_DEFAULT;
 void dn_set_winograd(int on) { winograd_on = on; }
 
 static void wino_task(void *p, int t, int nt, float *scratch) {
@@ -189,9 +196,10 @@ static void wino_task(void *p, int t, int nt, float *scratch) {
   if (lo < hi) kt->conv_wino_part(j->s, lo, hi, scratch);
 }
 
-static int try_wino(const struct dn_s1 *s, int nt) {
+static int try_wino(const struct dn_s1 *s, int nt, int dx) {
   const char *env = getenv("DENSENET_WINOGRAD");
-  if (!winograd_on || (env && env[0] == '0')) return 0;
+  int on = env && env[0] ? env[0] == '1' || (env[0] == 'f' && !dx) : winograd_on;
+  if (!on) return 0;
   struct s1_job j = {s, kt->conv_wino_blocks(s->g)};
   if (j.tiles == 0) return 0;
   if ((size_t)nt > j.tiles) nt = (int)j.tiles;
@@ -203,7 +211,7 @@ void dn_conv2d(const struct dn_conv *g, const float *x, const float *w, const fl
   size_t cols = g->n * g->ho * g->wo;
   int nt = threads_for(2.0 * g->cout * cols * g->cin * g->kh * g->kw, PAR_FLOPS);
   struct dn_s1 s = {g, x, w, g->cin * g->kh * g->kw, 0, bias, 0.0f, y};
-  if (try_wino(&s, nt) || try_s1(&s, nt)) return;
+  if (try_wino(&s, nt, 0) || try_s1(&s, nt)) return;
   struct conv_job j = {g, x, w, bias, y, split_rows(g->cout, cols, nt)};
   dn_pool_run(conv_task, &j, nt);
 }
@@ -368,7 +376,7 @@ void dn_conv2d_backward(const struct dn_conv *g, const float *x, const float *w,
   if (dw) dn_pool_run(conv_dw_task, &j, nt);
   struct dn_conv tc = conv_dx_geometry(g);
   struct dn_s1 s = {&tc, dy, w, g->cin * g->kh * g->kw, g->kh * g->kw, 0, dx_overwrite ? 0.0f : 1.0f, dx};
-  if (dx && !(conv_dx_as_conv(g) && (try_wino(&s, nt) || try_s1(&s, nt)))) {
+  if (dx && !(conv_dx_as_conv(g) && (try_wino(&s, nt, 1) || try_s1(&s, nt)))) {
     if (conv_dx_as_conv(g)) j.rows = split_rows(g->cin, g->n * g->h * g->w, nt);
     else j.rows = g->n < (size_t)nt;
     dn_pool_run(conv_dx_task, &j, nt);

@@ -17,7 +17,7 @@ int dn_set_isa(const char *name);
 int dn_threads(void);
 int dn_set_threads(int n);
 
-/* 0 turns Winograd 3x3 convolutions (conv_wino.c) off, 1 (the default) on: for A/B benchmarks and tests */
+/* 1 turns Winograd 3x3 convolutions (conv_wino.c) on, 0 (the default, dispatch.c says why) off */
 void dn_set_winograd(int on);
 
 void dn_gemm(const struct dn_gemm *g);

@@ -10,8 +10,12 @@
 
 EXPORT(dn_scratch_floats) size_t dn_scratch_floats(void) { return K(gemm_scratch_floats)(); }
 
-/* Winograd 3x3 convolutions (conv_wino.c) on (1, default) or off (0): forward here, dx in wasm_backward.c */
-static int winograd = 1;
+/* Winograd 3x3 convolutions (conv_wino.c) on (1) or off (0, the default: dispatch.c says why): forward here, dx
+ * in wasm_backward.c. DENSENET_WASM_CFLAGS=-DDN_WINOGRAD_DEFAULT=1 node scripts/build-wasm.mjs builds it on. */
+#ifndef DN_WINOGRAD_DEFAULT
+#define DN_WINOGRAD_DEFAULT 0
+#endif
+static int winograd = DN_WINOGRAD_DEFAULT;
 EXPORT(dn_set_winograd) void dn_set_winograd(int on) { winograd = on; }
 int dn_wasm_winograd(void) { return winograd; }
 

@@ -12,7 +12,7 @@
 
 EXPORT(dn_scratch_floats) size_t mt_scratch_floats(void) { return 16; }
 
-/* Winograd 3x3 convolutions (conv_wino.c) on (1, default) or off (0): dispatch.c's switch */
+/* Winograd 3x3 convolutions (conv_wino.c) on (1) or off (0, the default): dispatch.c's switch */
 EXPORT(dn_set_winograd) void mt_set_winograd(int on) { dn_set_winograd(on); }
 
 EXPORT(dn_gemm)
