@@ -1,9 +1,11 @@
 /**
- * DenseNet-121 224x224 inference on the wasm backend, this build's modules (Winograd 3x3 convolutions,
- * csrc/conv_wino.c) against a baseline build given with --before (e.g. build/densenet.wasm of a checkout without
- * them): the single-threaded module and the threaded one at 2 threads, interleaved round by round; medians of
- * --runs rounds, ms per image (BENCH_CPU=1: CPU time), and after/before. Not a test (noisy machine).
- * Run: node --import tsx bench/winograd-wasm.ts --before OLD/build/densenet.wasm [--runs 5] [--batch 1]
+ * DenseNet-121 224x224 inference on the wasm backend, two builds of the modules: --after (default this build's
+ * build/densenet.wasm) against --before, each with its -mt twin beside it: the single-threaded module and the
+ * threaded one at 2 threads, interleaved round by round; medians of --runs rounds, ms per image (BENCH_CPU=1:
+ * CPU time), and after/before. Not a test (noisy machine). Winograd is off by default (csrc/dispatch.c): for
+ * its A/B, copy build/*.wasm aside as the baseline, then DENSENET_WASM_CFLAGS=-DDN_WINOGRAD_DEFAULT=1 node
+ * scripts/build-wasm.mjs builds the modules with it on.
+ * Run: node --import tsx bench/winograd-wasm.ts --before OLD/densenet.wasm [--after NEW/densenet.wasm] [--runs 5] [--batch 1]
  */
 import { readFileSync } from 'node:fs';
 import type { Backend } from '../src/backend/backend.js';
@@ -20,7 +22,7 @@ const before = opt('before');
 if (!before) throw new Error('bench/winograd-wasm: --before FILE (a baseline densenet.wasm) is required');
 const runs = Number(opt('runs') ?? 5);
 const n = Number(opt('batch') ?? 1);
-const after = `${ROOT}build/densenet.wasm`;
+const after = opt('after') ?? `${ROOT}build/densenet.wasm`;
 /** ms: wall time, or with BENCH_CPU=1 the process's CPU time (all threads: steadier on a loaded machine) */
 const now = (): number => (process.env.BENCH_CPU === '1' ? (process.cpuUsage().user + process.cpuUsage().system) / 1000 : performance.now());
 const configs: [string, Backend][] = [];
