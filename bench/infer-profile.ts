@@ -1,0 +1,174 @@
+/**
+ * Where one DenseNet-121 inference forward (224x224, eval mode) spends its time on the native backend, op class by
+ * op class, next to onnxruntime-node's time for the same weights in the same run (interleaved: ours, ORT, ours
+ * profiled; medians of --reps). Every backend op is timed through a wrapper (performance.now around the N-API call)
+ * and filed by its geometry: 1x1 and 3x3 convolutions by dense block (map size), the stem (7x7/2 conv; max pool
+ * with norm0-relu0 fused in), transitions (BN-ReLU-avgpool fused, then the 1x1 conv on the pooled map: dense-block.ts
+ * pools first), the head (norm5 BN-ReLU, global pool, classifier). "JS between ops" is the profiled forward minus
+ * every timed op: argument checks, view creation, the model's own code, and the NCHW->CNHW input conversion (also
+ * timed alone on its line, as the public forward does it).
+ * Not a test: numbers from a shared, noisy machine; read the shares and the same-run ratio.
+ *   node --import tsx bench/infer-profile.ts [--batch 1,8] [--reps 9] [--json FILE]
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Backend, ConvGeometry, ConvPre, F32, PoolGeometry } from '../src/backend/backend.js';
+import { loadNative } from '../src/backend/native/index.js';
+import { readWeightsFile } from '../src/io/weights-file.js';
+import { DenseNet } from '../src/models/densenet.js';
+import { variantConfig } from '../src/models/variants.js';
+import { nchwToCnhw } from '../src/tensor/layout.js';
+import { Rng } from '../src/tensor/rng.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { median, ROOT } from './lib.js';
+
+const LARGE = `${ROOT}test/fixtures/large/`;
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const batches = opt('--batch', '1,8').split(',').map(Number);
+const reps = Number(opt('--reps', '9'));
+const jsonOut = args.includes('--json') ? opt('--json', '') : undefined;
+
+const BLOCK_OF_SIZE: Record<number, number> = { 56: 1, 28: 2, 14: 3, 7: 4 };
+const block = (h: number): string => `block ${BLOCK_OF_SIZE[h] ?? `?(${h}x${h})`}`;
+
+/** The profile's category of a convolution: stem, dense-layer 1x1 (with its fused BN-ReLU) or 3x3, transition 1x1. */
+function convCat(g: ConvGeometry, pre: ConvPre | null | undefined): string {
+  if (g.kh === 7) return 'stem: conv 7x7/2';
+  if (g.kh === 3) return `conv 3x3, ${block(g.h)}`;
+  // a transition's 1x1 conv reads the pooled map, BN-ReLU already applied (no pre); a dense layer's applies its own
+  return pre ? `conv 1x1 (BN-ReLU in packing), ${block(g.h)}` : `transition: conv 1x1 -> ${block(g.h)}`;
+}
+
+type Times = Map<string, { ms: number; calls: number }>;
+
+/** A Backend that forwards the inference ops to `be` and adds each call's wall time to `times`. */
+function timed(be: Backend, times: Times): Backend {
+  const add = (cat: string, t0: number): void => {
+    const e = times.get(cat) ?? { ms: 0, calls: 0 };
+    e.ms += performance.now() - t0;
+    e.calls++;
+    times.set(cat, e);
+  };
+  const fail = (op: string) => (): never => {
+    throw new Error(`infer-profile: ${op} is not part of an inference forward`);
+  };
+  return {
+    name: be.name,
+    threads: be.threads,
+    gemm: fail('gemm'),
+    conv2d(g: ConvGeometry, x: F32, w: F32, bias: F32 | null, y: F32, pre?: ConvPre | null): void {
+      const t0 = performance.now();
+      be.conv2d(g, x, w, bias, y, pre);
+      add(convCat(g, pre), t0);
+    },
+    scaleShift(c: number, s: number, x: F32, scale: F32, shift: F32, relu: boolean, y: F32): void {
+      const t0 = performance.now();
+      be.scaleShift(c, s, x, scale, shift, relu, y);
+      add('head: norm5 BN-ReLU', t0);
+    },
+    channelStats: fail('channelStats'),
+    relu: fail('relu'),
+    maxPool2d(g: PoolGeometry, x: F32, y: F32, pre?: ConvPre | null): void {
+      const t0 = performance.now();
+      be.maxPool2d(g, x, y, pre);
+      add('stem: BN-ReLU + maxpool 3x3/2', t0);
+    },
+    avgPool2d(g: PoolGeometry, x: F32, y: F32, pre?: ConvPre | null): void {
+      const t0 = performance.now();
+      be.avgPool2d(g, x, y, pre);
+      add(`transition: BN-ReLU + avgpool 2x2 -> ${block(g.ho)}`, t0);
+    },
+    globalAvgPool(c: number, n: number, hw: number, x: F32, y: F32): void {
+      const t0 = performance.now();
+      be.globalAvgPool(c, n, hw, x, y);
+      add('head: global avg pool', t0);
+    },
+    linear(n: number, i: number, o: number, x: F32, w: F32, b: F32 | null, y: F32): void {
+      const t0 = performance.now();
+      be.linear(n, i, o, x, w, b, y);
+      add('head: classifier (linear)', t0);
+    },
+    softmax: fail('softmax'),
+    dropout: fail('dropout'),
+  };
+}
+
+/** Display order: stem, then each block's 1x1 and 3x3 convs and the transition after it, then the head. */
+function order(cat: string): number {
+  const b = /block (\d)/.exec(cat);
+  const n = b ? Number(b[1]) : 0;
+  if (cat.startsWith('input')) return 0;
+  if (cat.startsWith('stem: conv')) return 1;
+  if (cat.startsWith('stem')) return 2;
+  if (cat.startsWith('transition: BN')) return 10 * n + 1;
+  if (cat.startsWith('transition')) return 10 * n + 2;
+  if (cat.startsWith('conv 1x1')) return 10 * n + 3;
+  if (cat.startsWith('conv 3x3')) return 10 * n + 4;
+  if (cat.startsWith('head: norm5')) return 60;
+  if (cat.startsWith('head: global')) return 61;
+  if (cat.startsWith('head')) return 62;
+  return 70;
+}
+
+const be = loadNative();
+const pth = `${LARGE}densenet121.pth`;
+const model = new DenseNet(variantConfig('densenet121'), 0, { init: !existsSync(pth) });
+if (existsSync(pth)) model.loadStateDict((await readWeightsFile(pth)).tensors);
+model.eval();
+type Ort = typeof import('onnxruntime-node');
+let ort: Ort | null = null;
+let session: import('onnxruntime-node').InferenceSession | null = null;
+if (existsSync(`${LARGE}densenet121.onnx`)) {
+  ort = await import('onnxruntime-node');
+  session = await ort.InferenceSession.create(readFileSync(`${LARGE}densenet121.onnx`), {
+    intraOpNumThreads: be.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+  });
+} else console.log('onnxruntime column skipped: no densenet121.onnx (reference/make_fixtures.py --large)');
+
+const out: Record<string, unknown>[] = [];
+console.log(`native ${be.isa}, ${be.threads} threads; medians of ${reps}`);
+for (const n of batches) {
+  const rng = new Rng(1);
+  const x = new Tensor(new Float32Array(n * 3 * 224 * 224).map(() => rng.normal()), [n, 3, 224, 224]);
+  const feeds = ort && session ? { input: new ort.Tensor('float32', x.data, [n, 3, 224, 224]) } : null;
+  const perRep = new Map<string, number[]>();
+  const plain: number[] = [], profiled: number[] = [], peer: number[] = [], conv: number[] = [];
+  for (let r = -2; r < reps; r++) { // two warm-up rounds
+    let t0 = performance.now();
+    model.forward(x, be);
+    const tPlain = performance.now() - t0;
+    let tPeer = 0;
+    if (session && feeds) {
+      t0 = performance.now();
+      await session.run(feeds);
+      tPeer = performance.now() - t0;
+    }
+    const times: Times = new Map();
+    t0 = performance.now();
+    model.forward(x, timed(be, times));
+    const tProf = performance.now() - t0;
+    t0 = performance.now();
+    nchwToCnhw(x.data, n, 3, 224, 224);
+    const tConv = performance.now() - t0;
+    if (r < 0) continue;
+    plain.push(tPlain), profiled.push(tProf), peer.push(tPeer), conv.push(tConv);
+    let opsMs = 0;
+    for (const [cat, e] of times) {
+      const key = `${cat}  (${e.calls} call${e.calls > 1 ? 's' : ''})`;
+      (perRep.get(key) ?? perRep.set(key, []).get(key)!).push(e.ms);
+      opsMs += e.ms;
+    }
+    const jsKey = 'JS between ops (checks, views, model code, input NCHW->CNHW)';
+    (perRep.get(jsKey) ?? perRep.set(jsKey, []).get(jsKey)!).push(tProf - opsMs);
+  }
+  const total = median(profiled);
+  const rows = [...perRep.entries()].map(([cat, v]) => ({ cat, ms: median(v) })).sort((a, b) => order(a.cat) - order(b.cat));
+  console.log(`\nDenseNet-121 224x224, batch ${n}: ours ${median(plain).toFixed(2)} ms (profiled ${total.toFixed(2)}), ` +
+    `onnxruntime-node ${session ? median(peer).toFixed(2) : '-'} ms` + (session ? `  => ${(median(plain) / median(peer)).toFixed(3)}x the time` : ''));
+  console.log(`| op class (batch ${n}) | ms | share of profiled forward |`);
+  console.log('| --- | --- | --- |');
+  for (const { cat, ms } of rows) console.log(`| ${cat} | ${ms.toFixed(3)} | ${(100 * ms / total).toFixed(1)}% |`);
+  console.log(`| (input NCHW->CNHW alone, part of the JS line) | ${median(conv).toFixed(3)} | ${(100 * median(conv) / total).toFixed(1)}% |`);
+  out.push({ batch: n, ours_ms: median(plain), profiled_ms: total, ort_ms: session ? median(peer) : null, rows });
+}
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ isa: be.isa, threads: be.threads, reps, batches: out }, null, 2) + '\n');
