@@ -1,14 +1,16 @@
 /**
  * Where one DenseNet-121 inference forward (224x224, eval mode) spends its time on the native backend, op class by
  * op class, next to onnxruntime-node's time for the same weights in the same run (interleaved: ours, ORT, ours
- * profiled; medians of --reps). Every backend op is timed through a wrapper (performance.now around the N-API call)
+ * profiled; medians of --reps). Every backend op is timed through a wrapper (a clock read around the N-API call)
  * and filed by its geometry: 1x1 and 3x3 convolutions by dense block (map size), the stem (7x7/2 conv; max pool
  * with norm0-relu0 fused in), transitions (BN-ReLU-avgpool fused, then the 1x1 conv on the pooled map: dense-block.ts
  * pools first), the head (norm5 BN-ReLU, global pool, classifier). "JS between ops" is the profiled forward minus
  * every timed op: argument checks, view creation, the model's own code, and the NCHW->CNHW input conversion (also
  * timed alone on its line, as the public forward does it).
- * Not a test: numbers from a shared, noisy machine; read the shares and the same-run ratio.
- *   node --import tsx bench/infer-profile.ts [--batch 1,8] [--reps 9] [--json FILE]
+ * Not a test: numbers from a shared, noisy machine; read the shares and the same-run ratio. `--cpu` times with the
+ * process's CPU time instead of the wall clock (meaningful with DENSENET_THREADS=1 on a loaded machine, where
+ * waiting for a core is not our cost); the onnxruntime column is then skipped (its threads are not ours to count).
+ *   node --import tsx bench/infer-profile.ts [--batch 1,8] [--reps 9] [--cpu] [--json FILE]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Backend, ConvGeometry, ConvPre, F32, PoolGeometry } from '../src/backend/backend.js';
@@ -27,6 +29,9 @@ const opt = (name: string, dflt: string): string => (args.includes(name) ? args[
 const batches = opt('--batch', '1,8').split(',').map(Number);
 const reps = Number(opt('--reps', '9'));
 const jsonOut = args.includes('--json') ? opt('--json', '') : undefined;
+const cpuClock = args.includes('--cpu');
+/** ms: wall clock, or with --cpu the process's user + system CPU time */
+const now = cpuClock ? (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : (): number => performance.now();
 
 const BLOCK_OF_SIZE: Record<number, number> = { 56: 1, 28: 2, 14: 3, 7: 4 };
 const block = (h: number): string => `block ${BLOCK_OF_SIZE[h] ?? `?(${h}x${h})`}`;
@@ -45,7 +50,7 @@ type Times = Map<string, { ms: number; calls: number }>;
 function timed(be: Backend, times: Times): Backend {
   const add = (cat: string, t0: number): void => {
     const e = times.get(cat) ?? { ms: 0, calls: 0 };
-    e.ms += performance.now() - t0;
+    e.ms += now() - t0;
     e.calls++;
     times.set(cat, e);
   };
@@ -57,34 +62,34 @@ function timed(be: Backend, times: Times): Backend {
     threads: be.threads,
     gemm: fail('gemm'),
     conv2d(g: ConvGeometry, x: F32, w: F32, bias: F32 | null, y: F32, pre?: ConvPre | null): void {
-      const t0 = performance.now();
+      const t0 = now();
       be.conv2d(g, x, w, bias, y, pre);
       add(convCat(g, pre), t0);
     },
     scaleShift(c: number, s: number, x: F32, scale: F32, shift: F32, relu: boolean, y: F32): void {
-      const t0 = performance.now();
+      const t0 = now();
       be.scaleShift(c, s, x, scale, shift, relu, y);
       add('head: norm5 BN-ReLU', t0);
     },
     channelStats: fail('channelStats'),
     relu: fail('relu'),
     maxPool2d(g: PoolGeometry, x: F32, y: F32, pre?: ConvPre | null): void {
-      const t0 = performance.now();
+      const t0 = now();
       be.maxPool2d(g, x, y, pre);
       add('stem: BN-ReLU + maxpool 3x3/2', t0);
     },
     avgPool2d(g: PoolGeometry, x: F32, y: F32, pre?: ConvPre | null): void {
-      const t0 = performance.now();
+      const t0 = now();
       be.avgPool2d(g, x, y, pre);
       add(`transition: BN-ReLU + avgpool 2x2 -> ${block(g.ho)}`, t0);
     },
     globalAvgPool(c: number, n: number, hw: number, x: F32, y: F32): void {
-      const t0 = performance.now();
+      const t0 = now();
       be.globalAvgPool(c, n, hw, x, y);
       add('head: global avg pool', t0);
     },
     linear(n: number, i: number, o: number, x: F32, w: F32, b: F32 | null, y: F32): void {
-      const t0 = performance.now();
+      const t0 = now();
       be.linear(n, i, o, x, w, b, y);
       add('head: classifier (linear)', t0);
     },
@@ -118,7 +123,7 @@ model.eval();
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort | null = null;
 let session: import('onnxruntime-node').InferenceSession | null = null;
-if (existsSync(`${LARGE}densenet121.onnx`)) {
+if (!cpuClock && existsSync(`${LARGE}densenet121.onnx`)) {
   ort = await import('onnxruntime-node');
   session = await ort.InferenceSession.create(readFileSync(`${LARGE}densenet121.onnx`), {
     intraOpNumThreads: be.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
@@ -126,7 +131,7 @@ if (existsSync(`${LARGE}densenet121.onnx`)) {
 } else console.log('onnxruntime column skipped: no densenet121.onnx (reference/make_fixtures.py --large)');
 
 const out: Record<string, unknown>[] = [];
-console.log(`native ${be.isa}, ${be.threads} threads; medians of ${reps}`);
+console.log(`native ${be.isa}, ${be.threads} threads; medians of ${reps}; ${cpuClock ? 'process CPU time' : 'wall clock'}`);
 for (const n of batches) {
   const rng = new Rng(1);
   const x = new Tensor(new Float32Array(n * 3 * 224 * 224).map(() => rng.normal()), [n, 3, 224, 224]);
@@ -134,22 +139,22 @@ for (const n of batches) {
   const perRep = new Map<string, number[]>();
   const plain: number[] = [], profiled: number[] = [], peer: number[] = [], conv: number[] = [];
   for (let r = -2; r < reps; r++) { // two warm-up rounds
-    let t0 = performance.now();
+    let t0 = now();
     model.forward(x, be);
-    const tPlain = performance.now() - t0;
+    const tPlain = now() - t0;
     let tPeer = 0;
     if (session && feeds) {
-      t0 = performance.now();
+      t0 = now();
       await session.run(feeds);
-      tPeer = performance.now() - t0;
+      tPeer = now() - t0;
     }
     const times: Times = new Map();
-    t0 = performance.now();
+    t0 = now();
     model.forward(x, timed(be, times));
-    const tProf = performance.now() - t0;
-    t0 = performance.now();
+    const tProf = now() - t0;
+    t0 = now();
     nchwToCnhw(x.data, n, 3, 224, 224);
-    const tConv = performance.now() - t0;
+    const tConv = now() - t0;
     if (r < 0) continue;
     plain.push(tPlain), profiled.push(tProf), peer.push(tPeer), conv.push(tConv);
     let opsMs = 0;
