@@ -5,8 +5,10 @@
  * and filed by its geometry: 1x1 and 3x3 convolutions by dense block (map size), the stem (7x7/2 conv; max pool
  * with norm0-relu0 fused in), transitions (BN-ReLU-avgpool fused, then the 1x1 conv on the pooled map: dense-block.ts
  * pools first), the head (norm5 BN-ReLU, global pool, classifier). "JS between ops" is the profiled forward minus
- * every timed op: argument checks, view creation, the model's own code, and the NCHW->CNHW input conversion (also
- * timed alone on its line, as the public forward does it).
+ * every timed op: argument checks, view creation, the model's own code, the NCHW->CNHW input conversion, and the
+ * profiler's own clock reads (~2 per op; large with --cpu, whose clock is a system call). Two lines under it time
+ * parts of it alone: the input conversion as the model does it, and the model code alone (a forward through a
+ * backend whose ops return at once: BN folding, views, checks in the model, the conversion; not the addon glue).
  * Not a test: numbers from a shared, noisy machine; read the shares and the same-run ratio. `--cpu` times with the
  * process's CPU time instead of the wall clock (meaningful with DENSENET_THREADS=1 on a loaded machine, where
  * waiting for a core is not our cost); the onnxruntime column is then skipped (its threads are not ours to count).
@@ -14,11 +16,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Backend, ConvGeometry, ConvPre, F32, PoolGeometry } from '../src/backend/backend.js';
+import { NULL_OPS } from './null-backend.js';
 import { loadNative } from '../src/backend/native/index.js';
 import { readWeightsFile } from '../src/io/weights-file.js';
 import { DenseNet } from '../src/models/densenet.js';
 import { variantConfig } from '../src/models/variants.js';
-import { nchwToCnhw } from '../src/tensor/layout.js';
+import { nchwToCnhwInto } from '../src/tensor/layout.js';
 import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { median, ROOT } from './lib.js';
@@ -128,7 +131,7 @@ if (!cpuClock && existsSync(`${LARGE}densenet121.onnx`)) {
   session = await ort.InferenceSession.create(readFileSync(`${LARGE}densenet121.onnx`), {
     intraOpNumThreads: be.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
   });
-} else console.log('onnxruntime column skipped: no densenet121.onnx (reference/make_fixtures.py --large)');
+} else console.log(cpuClock ? 'onnxruntime column skipped (--cpu)' : 'onnxruntime column skipped: no densenet121.onnx (reference/make_fixtures.py --large)');
 
 const out: Record<string, unknown>[] = [];
 console.log(`native ${be.isa}, ${be.threads} threads; medians of ${reps}; ${cpuClock ? 'process CPU time' : 'wall clock'}`);
@@ -137,7 +140,8 @@ for (const n of batches) {
   const x = new Tensor(new Float32Array(n * 3 * 224 * 224).map(() => rng.normal()), [n, 3, 224, 224]);
   const feeds = ort && session ? { input: new ort.Tensor('float32', x.data, [n, 3, 224, 224]) } : null;
   const perRep = new Map<string, number[]>();
-  const plain: number[] = [], profiled: number[] = [], peer: number[] = [], conv: number[] = [];
+  const plain: number[] = [], profiled: number[] = [], peer: number[] = [], conv: number[] = [], js: number[] = [];
+  const inputSlot = new Float32Array(x.data.length);
   for (let r = -2; r < reps; r++) { // two warm-up rounds
     let t0 = now();
     model.forward(x, be);
@@ -153,17 +157,20 @@ for (const n of batches) {
     model.forward(x, timed(be, times));
     const tProf = now() - t0;
     t0 = now();
-    nchwToCnhw(x.data, n, 3, 224, 224);
+    nchwToCnhwInto(x.data, n, 3, 224, 224, inputSlot);
     const tConv = now() - t0;
+    t0 = now();
+    model.forward(x, NULL_OPS);
+    const tJs = now() - t0;
     if (r < 0) continue;
-    plain.push(tPlain), profiled.push(tProf), peer.push(tPeer), conv.push(tConv);
+    plain.push(tPlain), profiled.push(tProf), peer.push(tPeer), conv.push(tConv), js.push(tJs);
     let opsMs = 0;
     for (const [cat, e] of times) {
       const key = `${cat}  (${e.calls} call${e.calls > 1 ? 's' : ''})`;
       (perRep.get(key) ?? perRep.set(key, []).get(key)!).push(e.ms);
       opsMs += e.ms;
     }
-    const jsKey = 'JS between ops (checks, views, model code, input NCHW->CNHW)';
+    const jsKey = 'JS between ops (checks, views, model code, input NCHW->CNHW, clock reads)';
     (perRep.get(jsKey) ?? perRep.set(jsKey, []).get(jsKey)!).push(tProf - opsMs);
   }
   const total = median(profiled);
@@ -174,6 +181,7 @@ for (const n of batches) {
   console.log('| --- | --- | --- |');
   for (const { cat, ms } of rows) console.log(`| ${cat} | ${ms.toFixed(3)} | ${(100 * ms / total).toFixed(1)}% |`);
   console.log(`| (input NCHW->CNHW alone, part of the JS line) | ${median(conv).toFixed(3)} | ${(100 * median(conv) / total).toFixed(1)}% |`);
-  out.push({ batch: n, ours_ms: median(plain), profiled_ms: total, ort_ms: session ? median(peer) : null, rows });
+  console.log(`| (model code alone: a forward whose ops do nothing) | ${median(js).toFixed(3)} | ${(100 * median(js) / total).toFixed(1)}% |`);
+  out.push({ batch: n, ours_ms: median(plain), profiled_ms: total, ort_ms: session ? median(peer) : null, input_ms: median(conv), model_js_ms: median(js), rows });
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ isa: be.isa, threads: be.threads, reps, batches: out }, null, 2) + '\n');
