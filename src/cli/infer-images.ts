@@ -8,7 +8,7 @@
  * preset; a checkpoint's 'cover' resize re-decodes as training did. Not the tensor mode (`--input`, infer.ts).
  * An unreadable image is one line on stderr and is left out; the exit code is then 1.
  */
-import { getBackend } from '../backend/select.js';
+import type { Backend } from '../backend/backend.js';
 import { writeSafetensorsFile } from '../io/weights-file.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeImage } from '../vision/image.js';
@@ -21,18 +21,36 @@ import type { InferFlags } from './infer.js';
 import { loadModelForUse } from './load-model.js';
 import { positiveInt } from './predict.js';
 
-/** Phase marks (ms since the process started) printed with --timing. */
+/** Phase marks printed with --timing: wall ms since the previous mark (the first: since the process started) and the process's CPU ms (all threads). */
 class Marks {
-  private readonly list: [string, number][] = [];
+  private readonly list: [string, number, number][] = [];
   constructor(private readonly on: boolean) {}
   mark(what: string): void {
-    if (this.on) this.list.push([what, performance.now()]);
+    if (!this.on) return;
+    const cpu = process.cpuUsage();
+    this.list.push([what, performance.now(), (cpu.user + cpu.system) / 1000]);
   }
   print(): void {
     if (!this.on) return;
-    const parts = this.list.map(([w, t], i) => `${w} ${(t - (i ? this.list[i - 1][1] : 0)).toFixed(1)}`);
-    process.stderr.write(`infer: timing (ms, each phase since the previous mark; the first since process start): ${parts.join(', ')}\n`);
+    const parts = this.list.map(([w, t, c], i) => `${w} ${(t - (i ? this.list[i - 1][1] : 0)).toFixed(0)} (cpu ${(c - (i ? this.list[i - 1][2] : 0)).toFixed(0)})`);
+    process.stderr.write(`infer: timing, wall ms (process cpu ms): ${parts.join(', ')}\n`);
   }
+}
+
+/**
+ * getBackend's choice, without importing the wasm glue when the native addon loads (select.ts imports every
+ * backend; the wasm one brings worker_threads and its module loader): the same order, explicit > native > the rest.
+ */
+async function chooseBackend(name: string | undefined): Promise<Backend> {
+  const chosen = name ?? process.env.DENSENET_BACKEND;
+  if (chosen === undefined || chosen === '' || chosen === 'native') {
+    try {
+      return (await import('../backend/native/index.js')).loadNative();
+    } catch {
+      // getBackend tries again and says why, or falls back with its one-line warning
+    }
+  }
+  return (await import('../backend/select.js')).getBackend(name);
 }
 
 /** One image -> input [C, H, W]: from the early full-size decode when the spec resizes by short side, else decoded anew. */
@@ -54,7 +72,7 @@ export async function runInferImages(paths: string[], flags: InferFlags): Promis
     p.catch(() => undefined);
     return p;
   });
-  const backendP = getBackend(flags.backend);
+  const backendP = chooseBackend(flags.backend);
   backendP.catch(() => undefined);
   const { model, preprocessing: spec } = await loadModelForUse(flags, 'infer');
   marks.mark('weights');

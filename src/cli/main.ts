@@ -6,8 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
-import { pretrainedNames } from '../hub/pretrained.js';
 import { packageVersion } from './version.js';
+import { PRETRAINED_NAMES } from './pretrained-names.js';
 import type { CompareFlags } from './compare.js';
 import type { EvalFlags } from './eval.js';
 import type { ExportFlags } from './export.js';
@@ -61,7 +61,7 @@ function addTrainOptions(cmd: Command): Command {
 function addWeightsOptions(cmd: Command): Command {
   return cmd
     .option('--weights <file>', 'a checkpoint from `densenet train`, or weights (.pth, .safetensors) with --arch/--config')
-    .option('--pretrained <name>', `torchvision's ImageNet weights, downloaded once into $DENSENET_HOME: ${pretrainedNames().join(', ')}`);
+    .option('--pretrained <name>', `torchvision's ImageNet weights, downloaded once into $DENSENET_HOME: ${PRETRAINED_NAMES.join(', ')}`);
 }
 
 export function buildProgram(): Command {
