@@ -70,8 +70,8 @@ export interface ResizeWindow { left: number; top: number; width: number; height
  * src: [h][w][c] uint8 -> [outH][outW][c] uint8, as PIL's Image.resize((outW, outH), Image.BILINEAR) on an image
  * of c 8-bit bands; with `win`, only that window of it, [win.height][win.width][c] (the same bytes as cropping the
  * whole result: each output pixel has its own weights). A centre crop of 224 from a 256 resize computes half the
- * pixels: resize+crop of 16 photos (200-256 px, torchvision's preset) 78.7-100.6 -> 52.3-53.8 ms (warm, medians
- * of 12 interleaved with the old code, two runs: node /tmp/prewarm.mjs, bench of the `infer` branch's report).
+ * pixels: resize+crop of 16 photos, torchvision's preset, 92.8 -> 42.9 ms (node --import tsx bench/preprocess.ts
+ * --baseline <checkout before>; two earlier runs 78.7/100.6 -> 52.3/53.8).
  */
 export function resizeBilinearAA(
   src: Uint8Array, w: number, h: number, c: number, outW: number, outH: number,
