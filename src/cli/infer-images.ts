@@ -53,6 +53,9 @@ async function chooseBackend(name: string | undefined): Promise<Backend> {
   return (await import('../backend/select.js')).getBackend(name);
 }
 
+/** A settled placeholder for a decode whose batch has run. */
+const DONE: Promise<RawImage> = Promise.resolve({ data: new Uint8Array(0), width: 0, height: 0, channels: 3 });
+
 /** One image -> input [C, H, W]: from the early full-size decode when the spec resizes by short side, else decoded anew. */
 async function prepare(file: string, decoded: Promise<RawImage>, spec: PreprocessSpec): Promise<Float32Array> {
   if (spec.resize.mode !== 'short-side') return (await loadImage(file, spec)).input;
@@ -66,12 +69,16 @@ export async function runInferImages(paths: string[], flags: InferFlags): Promis
   const err = (line: string): void => void process.stderr.write(`infer: ${line}\n`);
   const { files, errors } = listImageFiles(paths);
   errors.forEach(err);
-  // decoding starts now, on sharp's threads; a failure is kept until its turn (no unhandled rejection meanwhile)
-  const decoded = files.map((f) => {
-    const p = decodeImage(f, 3);
-    p.catch(() => undefined);
-    return p;
-  });
+  // decoding starts now, on sharp's threads, for the first two batches, and runs two batches ahead after that (so a
+  // folder of thousands of images is not held decoded at once); a failure waits for its turn (no unhandled rejection)
+  const decoded: Promise<RawImage>[] = [];
+  const decodeUpTo = (end: number): void => {
+    for (let i = decoded.length; i < Math.min(end, files.length); i++) {
+      decoded.push(decodeImage(files[i], 3));
+      decoded[i].catch(() => undefined);
+    }
+  };
+  decodeUpTo(2 * batch);
   const backendP = chooseBackend(flags.backend);
   backendP.catch(() => undefined);
   const { model, preprocessing: spec } = await loadModelForUse(flags, 'infer');
@@ -91,6 +98,7 @@ export async function runInferImages(paths: string[], flags: InferFlags): Promis
   for (let i = 0; i < files.length; i += batch) {
     const t0 = performance.now();
     const chunk = files.slice(i, i + batch);
+    decodeUpTo(i + 2 * batch);
     const inputs = await Promise.all(chunk.map((f, j) => prepare(f, decoded[i + j], spec).catch((e: unknown) => e as Error)));
     let m = 0;
     inputs.forEach((r, j) => {
@@ -107,6 +115,7 @@ export async function runInferImages(paths: string[], flags: InferFlags): Promis
     if (m > 0) logits.set(model.forward(new Tensor(x.subarray(0, m * per), [m, C, H, W]), backend).data, (ok.length - m) * k);
     tPre += t1 - t0;
     tFwd += performance.now() - t1;
+    decoded.fill(DONE, i, i + chunk.length); // let the batch's decoded pixels go
   }
   if (flags.timing) process.stderr.write(`infer: timing: preprocessing (after the weights) ${tPre.toFixed(1)} ms, forward ${tFwd.toFixed(1)} ms\n`);
   marks.mark('preprocess+forward');
