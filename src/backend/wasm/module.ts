@@ -13,14 +13,17 @@ export interface KernelExports {
   dn_scratch_floats(): number;
   dn_gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number, c: number, scratch: number): void;
   dn_conv2d(n: number, cin: number, h: number, w: number, cout: number, kh: number, kw: number, stride: number, pad: number,
-    ho: number, wo: number, x: number, weight: number, bias: number, y: number, scratch: number): void;
+    ho: number, wo: number, x: number, weight: number, bias: number, y: number, scratch: number,
+    preScale: number, preShift: number, preRelu: number): void;
   dn_linear(n: number, inF: number, outF: number, x: number, w: number, b: number, y: number, scratch: number): void;
   dn_scale_shift(c: number, s: number, x: number, scale: number, shift: number, relu: number, y: number): void;
   dn_channel_stats(c: number, s: number, x: number, mean: number, variance: number): void;
   dn_relu(size: number, x: number, y: number): void;
   dn_dropout(size: number, x: number, keep: number, q: number, y: number): void;
-  dn_max_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number): void;
-  dn_avg_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number): void;
+  dn_max_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number,
+    preScale: number, preShift: number, preRelu: number): void;
+  dn_avg_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number,
+    preScale: number, preShift: number, preRelu: number): void;
   dn_global_avg_pool(c: number, n: number, hw: number, x: number, y: number): void;
   dn_softmax(rows: number, k: number, x: number, y: number): void;
 }

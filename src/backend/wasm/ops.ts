@@ -23,11 +23,12 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
     checkPoolArgs(op, g, x, y, pre);
     mem.reserve(op, x.length + y.length + (pre ? 2 * g.c : 0));
     const px = mem.put(x);
-    // as conv2d: the input transform in place on the arena's copy of x, then the plain kernel (pads x')
-    if (pre) k.dn_scale_shift(g.c, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
+    // the kernel reads x through the transform (csrc/pool.c; padded cells follow the pooling's rule on x')
+    const ps = pre ? mem.put(pre.scale) : 0;
+    const pt = pre ? mem.put(pre.shift) : 0;
     const py = mem.take(y.length);
     const run = op === 'maxPool2d' ? k.dn_max_pool : k.dn_avg_pool;
-    run(g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo, px, py);
+    run(g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo, px, py, ps, pt, pre?.relu ? 1 : 0);
     mem.get(py, y);
   };
 
@@ -58,12 +59,15 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       if (overlaps(y, x) || overlaps(y, w)) throw new Error('conv2d: y must not overlap x or w');
       mem.reserve('conv2d', x.length + w.length + (bias?.length ?? 0) + y.length + (pre ? 2 * g.cin : 0));
       const px = mem.put(x);
-      // the input transform in place on the arena's copy of x, then the plain kernel (padding pads x')
-      if (pre) k.dn_scale_shift(g.cin, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
+      // the kernel reads x through the transform (B packing, im2col; padding pads x'), so x is copied once and
+      // never rewritten: no separate pass over the input as before (an in-place scaleShift on the arena's copy)
+      const ps = pre ? mem.put(pre.scale) : 0;
+      const pt = pre ? mem.put(pre.shift) : 0;
       const pw = mem.put(w);
       const pb = mem.putOpt(bias);
       const py = mem.take(y.length);
-      k.dn_conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, px, pw, pb, py, mem.scratch);
+      k.dn_conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, px, pw, pb, py, mem.scratch,
+        ps, pt, pre?.relu ? 1 : 0);
       mem.get(py, y);
     },
 
