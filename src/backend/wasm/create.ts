@@ -118,6 +118,8 @@ export async function createWasmBackend(source: BufferSource | WebAssembly.Modul
       else if (n !== 1) throw new Error(`wasm setThreads: ${n} is not in 1..1 (single-threaded module)`);
     },
     ...(mt === null ? {} : { fmaPeak: (iters: number, t: number): number => mt.fmaPeak(iters, t) }),
+    // kept blocks of the shared memory (module.ts WasmMemory.alloc): forward ops use them without copies
+    ...(mt === null ? {} : { alloc: (floats: number): Float32Array | null => inst.mem.alloc(floats) }),
     terminate(): void {
       mt?.terminate();
     },
