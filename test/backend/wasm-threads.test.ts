@@ -232,6 +232,19 @@ test('wasm with threads: 1 uses the single-threaded module and no workers', { sk
   assert.equal(st.singleThreadReason, null);
 });
 
+test('wasm with threads: 1 and the threaded module given runs that module without workers, for its kept blocks', { skip }, async () => {
+  const one = await createWasmBackend(readFileSync(file), { ...(await nodeOptions(file, 2)), threads: 1 });
+  try {
+    assert.equal(one.threads, 1);
+    assert.equal(one.maxThreads, 1);
+    assert.equal(one.singleThreadReason, null);
+    assert.equal(one.alloc?.(4)?.length, 4, 'kept blocks of the shared memory');
+    assert.throws(() => one.setThreads(2), /^Error: wasm setThreads: 2 is not in 1\.\.1$/);
+  } finally {
+    one.terminate();
+  }
+});
+
 test('threaded wasm refuses growth past its maximum, naming the op and the bytes', { skip }, async () => {
   const small = await createWasmBackend(readFileSync(file), { ...(await nodeOptions(file, 2)), maxMemoryBytes: 16 * 2 ** 20 });
   try {
