@@ -40,8 +40,10 @@ const align = (v: number): number => Math.ceil(v / ALIGN) * ALIGN;
  * A shared memory (the threaded module) also hands out kept blocks (alloc): arrays that live in linear memory
  * for good (a grow never detaches a SharedArrayBuffer), which input() and output() pass to the kernels by
  * address instead of copying. An eval-mode workspace holds its feature maps there (Backend.alloc), so DenseNet's
- * concatenated features are never copied in or out: DenseNet-121 batch 1 copied 125 MB per pass before
- * (97 MB in, 28 MB out; 8 ms of ~240 at 1 thread on a loaded machine), all on the calling thread.
+ * concatenated features are never copied in or out: DenseNet-121 batch 1 copies 33 MB per pass (the weights)
+ * instead of 125 (97 MB in, 28 MB out), on the calling thread while workers wait. Node, 1 thread, process CPU
+ * time, medians of 15, loaded machine: 0.98x the single-threaded module's time (bench/wasm-profile.ts shows the
+ * copies). Weights kept here too (a hack, not kept) gave another 0.98x at 1 thread.
  * Kept blocks are never freed: a workspace slot only grows, so a run leaks at most the sizes it outgrew.
  */
 export class WasmMemory {
