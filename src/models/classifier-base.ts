@@ -8,7 +8,7 @@ import type { Backend } from '../backend/backend.js';
 import { backwardOps, featureMap, Workspace, type Context, type FeatureMap, type Tracer } from '../nn/context.js';
 import type { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
-import { cnhwToNchw, nchwToCnhw } from '../tensor/layout.js';
+import { cnhwToNchw, nchwToCnhw, nchwToCnhwInto } from '../tensor/layout.js';
 import type { Rng } from '../tensor/rng.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import type { ImageClassifier } from './classifier.js';
@@ -182,8 +182,7 @@ export abstract class ConvClassifier extends Module implements ImageClassifier {
 
   private input(x: Tensor): FeatureMap {
     const [n, c, h, w] = this.checkInput(x.shape);
-    const data = this.ws.get('input', n * c * h * w);
-    data.set(nchwToCnhw(x.data, n, c, h, w));
+    const data = nchwToCnhwInto(x.data, n, c, h, w, this.ws.get('input', n * c * h * w));
     return featureMap(data, c, n, h, w);
   }
 
