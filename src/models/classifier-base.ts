@@ -187,6 +187,10 @@ export abstract class ConvClassifier extends Module implements ImageClassifier {
   }
 
   private context(backend: Backend, memoryEfficient: boolean, hooks: ForwardHooks): Context {
+    // eval: new feature-map slots where the backend's ops read them without copies (the threaded wasm module's
+    // shared memory; module.ts WasmMemory.alloc); training keeps its (much larger) buffers on the JS heap
+    const alloc = backend.alloc;
+    this.ws.allocator = !this.training && alloc !== undefined ? (n) => alloc.call(backend, n) : null;
     return { backend, training: this.training, memoryEfficient, ws: this.ws, rng: this.rng, ...hooks };
   }
 }
