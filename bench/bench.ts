@@ -6,8 +6,9 @@
  *    1/2 threads x naive/memory_efficient (reference/bench_torch.py), each in a process of its own;
  *  - ours on 1 vs 2 threads;
  *  - GEMM GFLOP/s against this machine's FMA peak, measured here by a register-only FMA loop (csrc/fma_peak.c);
- *  - where one training step's time goes (bench/step-profile.ts).
- * `--json FILE` writes the same rows; `--only inference,training,gemm,profile` runs some sections. Not a test: the machine is shared and noisy; only same-run ratios mean much.
+ *  - where one training step's time goes (bench/step-profile.ts);
+ *  - `densenet infer` on 16 images end to end (process start to exit) vs an onnxruntime-node script (bench/infer-e2e.ts).
+ * `--json FILE` writes the same rows; `--only inference,training,gemm,profile,infer` runs some sections. Not a test: the machine is shared and noisy; only same-run ratios mean much.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,12 +21,13 @@ import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { median, ROOT, spawnJson, timeIt, TORCH_ENV } from './lib.js';
 import { profileStep } from './step-profile.js';
+import { INFER_IMAGES, inferE2E } from './infer-e2e.js';
 
 const LARGE = `${ROOT}test/fixtures/large/`;
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const reps = Number(process.env.BENCH_REPS ?? 7);
-const SECTIONS = ['inference', 'training', 'gemm', 'profile'] as const;
+const SECTIONS = ['inference', 'training', 'gemm', 'profile', 'infer'] as const;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : [...SECTIONS];
 for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`bench: unknown section '${s}' (${SECTIONS.join(', ')})`);
 const TRAIN_MODEL = 'densenet-bc-100';
@@ -193,6 +195,14 @@ if (section('inference')) await inference(be);
 if (section('training')) training();
 if (section('gemm')) gemm(be, threads);
 const profile = section('profile') ? stepBreakdown(be) : null;
+if (section('infer')) {
+  const r = inferE2E(Math.max(5, reps));
+  rows.push({
+    case: `densenet infer end to end: start, load .pth, ${INFER_IMAGES} images, write`, ours: r?.ours_ms ?? null, ours_unit: 'ms',
+    peer: 'onnxruntime-node + sharp script', peer_value: r?.ort_ms ?? null, ratio: r ? r.ours_ms / r.ort_ms : null, ratio_means: 'x the time',
+  });
+  if (r) console.log(`  infer, ours (last run): ${r.ours_timing}\n  infer, onnxruntime (last run, ms since start): ${r.ort_timing}`);
+}
 print(machine);
 if (jsonOut !== undefined) {
   mkdirSync(dirname(jsonOut), { recursive: true });

@@ -1,8 +1,10 @@
 /*
  * dispatch.c: ISA choice and work splitting for the addon (the wasm build has its own driver). Ops big
  * enough to pay for a hand-off (~100 us of work; DESIGN.md: a hand-off costs 5-15 us) are split over the
- * pool: GEMM/convolution by output columns in multiples of the micro-tile width, or by output rows when
- * there are too few columns (7x7 maps at batch 1); the rest by channels or elements.
+ * pool: GEMM/convolution over a grid of row parts x column parts (plan_split), the rest by channels or elements.
+ * Nothing assumes 2 threads: an op gets as many parts as its work pays for (PART_FLOPS, PAR_ELEMS / 2 each), at
+ * most the pool's threads; at 8 or 16 threads a small op (DenseNet-121's 7x7 and 14x14 maps at batch 1) runs on
+ * fewer threads than the pool has, split in two dimensions, instead of handing empty parts to the rest.
  */
 #define _GNU_SOURCE
 #include "dispatch.h"
@@ -14,6 +16,7 @@
 #include "threadpool.h"
 
 #define PAR_FLOPS 4000000.0 /* ~25 us of GEMM on one core: below this, one thread */
+#define PART_FLOPS (PAR_FLOPS / 2) /* GEMM work per part: an op of F flops takes at most F / PART_FLOPS threads */
 #define PAR_ELEMS (1u << 18) /* elementwise ops: ~1 MiB of floats */
 /* Linear at small batches streams its weights from memory (the classifier's 4 MB after the network ran), so
  * from 1 MiB of weights it splits output features whatever its FLOPs. 1024 -> 1000 with the weights evicted
@@ -93,27 +96,66 @@ static void span(size_t total, size_t align, int t, int nt, size_t *lo, size_t *
 
 static int threads_for(double work, double threshold) { return work >= threshold ? dn_pool_threads() : 1; }
 
-/* Column split when there are at least two column tiles per thread, else row split (in 8-row steps). */
+/*
+ * How a GEMM-shaped op (C [m][n], `flops` of work) is cut: pr row parts (8-row units) x pc column parts (NR-wide
+ * tiles). parts = flops / PART_FLOPS, at most the pool's threads (one thread below PAR_FLOPS, as before). Among
+ * the grids with pr * pc <= parts, the one whose largest part costs least, a part costing its columns x (its
+ * rows + 8): each part packs its own B panels, worth about 8 rows of FMAs; ties go to fewer parts.
+ * At 2 threads this keeps the earlier rule's choices for DenseNet-121 (columns at 14x14 and up: 196 = 96 + 100;
+ * rows at 7x7 batch 1, where 49 columns are one tile and one column). At 16 threads the 1x1 512->128 at 7x7
+ * batch 1 (6.4 MFLOP) becomes 3 row parts of 40-48 rows, where the column rule gave 2 busy parts and 14 empty.
+ */
+struct split {
+  int pr, pc;
+};
+
+/* the largest of `parts` spans of total (the last unit may be partial: 784 columns in 2 parts are 384 + 400) */
+static size_t largest(size_t total, size_t align, int parts) {
+  size_t most = 0, lo, hi;
+  for (int t = 0; t < parts; t++) span(total, align, t, parts, &lo, &hi), most = max_sz(most, hi - lo);
+  return most;
+}
+
+static struct split plan_split(size_t m, size_t n, double flops) {
+  struct split best = {1, 1};
+  int threads = dn_pool_threads();
+  if (flops < PAR_FLOPS || threads < 2) return best;
+  double want = flops / PART_FLOPS;
+  int parts = want < (double)threads ? (int)want : threads;
+  size_t nr = kt->gemm_nr(), rows_units = (m + 7) / 8, col_units = (n + nr - 1) / nr;
+  double best_cost = -1.0;
+  for (int pr = 1; pr <= parts && (size_t)pr <= rows_units; pr++)
+    for (int pc = 1; pr * pc <= parts && (size_t)pc <= col_units; pc++) {
+      double cost = (double)largest(n, nr, pc) * (double)(largest(m, 8, pr) + 8);
+      if (best_cost < 0.0 || cost < best_cost) best_cost = cost, best.pr = pr, best.pc = pc;
+    }
+  return best;
+}
+
+/* The input gradient's rule (conv_dx_task): column split when there are at least two column tiles per thread,
+ * else row split (in 8-row steps). */
 static int split_rows(size_t m, size_t n, int nt) {
   return nt > 1 && (n + kt->gemm_nr() - 1) / kt->gemm_nr() < 2 * (size_t)nt && m >= 16 * (size_t)nt;
 }
 
+/* part t of a plan: rows [*r0, *r1) (in 8s) and columns [*c0, *c1) (in NR tiles) */
+static void split_part(struct split sp, size_t m, size_t n, int t, size_t *r0, size_t *r1, size_t *c0, size_t *c1) {
+  span(m, 8, t / sp.pc, sp.pr, r0, r1);
+  span(n, kt->gemm_nr(), t % sp.pc, sp.pc, c0, c1);
+}
+
 struct gemm_job {
   const struct dn_gemm *g;
-  int rows;
+  struct split sp;
 };
 
 static void gemm_task(void *p, int t, int nt, float *scratch) {
+  (void)nt;
   const struct gemm_job *j = p;
   const struct dn_gemm *g = j->g;
-  size_t lo, hi;
-  if (!j->rows) {
-    span(g->n, kt->gemm_nr(), t, nt, &lo, &hi);
-    if (lo < hi) kt->gemm_part(g, lo, hi, scratch);
-    return;
-  }
-  span(g->m, 8, t, nt, &lo, &hi);
-  if (lo >= hi) return;
+  size_t lo, hi, c0, c1;
+  split_part(j->sp, g->m, g->n, t, &lo, &hi, &c0, &c1);
+  if (lo >= hi || c0 >= c1) return;
   struct dn_gemm sub = *g;
   sub.m = hi - lo;
   sub.a += g->trans_a ? lo : lo * g->lda;
@@ -124,36 +166,31 @@ static void gemm_task(void *p, int t, int nt, float *scratch) {
     pa.pre_scale += lo, pa.pre_shift += lo;
     sub.pre_a = &pa;
   }
-  kt->gemm_part(&sub, 0, g->n, scratch);
+  kt->gemm_part(&sub, c0, c1, scratch);
 }
 
 void dn_gemm(const struct dn_gemm *g) {
-  int nt = threads_for(2.0 * g->m * g->n * g->k, PAR_FLOPS);
-  struct gemm_job j = {g, split_rows(g->m, g->n, nt)};
-  dn_pool_run(gemm_task, &j, nt);
+  struct gemm_job j = {g, plan_split(g->m, g->n, 2.0 * g->m * g->n * g->k)};
+  dn_pool_run(gemm_task, &j, j.sp.pr * j.sp.pc);
 }
 
 struct conv_job {
   const struct dn_conv *g;
   const float *x, *w, *bias;
   float *y;
-  int rows;
+  struct split sp;
 };
 
 static void conv_task(void *p, int t, int nt, float *scratch) {
+  (void)nt;
   const struct conv_job *j = p;
-  size_t cols = j->g->n * j->g->ho * j->g->wo, lo, hi;
-  if (!j->rows) {
-    span(cols, kt->gemm_nr(), t, nt, &lo, &hi);
-    if (lo < hi) kt->conv2d_part(j->g, j->x, j->w, j->bias, j->y, lo, hi, scratch);
-    return;
-  }
-  span(j->g->cout, 8, t, nt, &lo, &hi);
-  if (lo >= hi) return;
+  size_t cols = j->g->n * j->g->ho * j->g->wo, lo, hi, c0, c1;
+  split_part(j->sp, j->g->cout, cols, t, &lo, &hi, &c0, &c1);
+  if (lo >= hi || c0 >= c1) return;
   struct dn_conv sub = *j->g;
   size_t kdim = sub.cin * sub.kh * sub.kw;
   sub.cout = hi - lo;
-  kt->conv2d_part(&sub, j->x, j->w + lo * kdim, j->bias ? j->bias + lo : 0, j->y + lo * cols, 0, cols, scratch);
+  kt->conv2d_part(&sub, j->x, j->w + lo * kdim, j->bias ? j->bias + lo : 0, j->y + lo * cols, c0, c1, scratch);
 }
 
 struct s1_job {
@@ -210,11 +247,12 @@ static int try_wino(const struct dn_s1 *s, int nt, int dx) {
 
 void dn_conv2d(const struct dn_conv *g, const float *x, const float *w, const float *bias, float *y) {
   size_t cols = g->n * g->ho * g->wo;
-  int nt = threads_for(2.0 * g->cout * cols * g->cin * g->kh * g->kw, PAR_FLOPS);
+  double flops = 2.0 * g->cout * cols * g->cin * g->kh * g->kw;
+  int nt = threads_for(flops, PAR_FLOPS);
   struct dn_s1 s = {g, x, w, g->cin * g->kh * g->kw, 0, bias, 0.0f, y};
   if (try_wino(&s, nt, 0) || try_s1(&s, nt)) return;
-  struct conv_job j = {g, x, w, bias, y, split_rows(g->cout, cols, nt)};
-  dn_pool_run(conv_task, &j, nt);
+  struct conv_job j = {g, x, w, bias, y, plan_split(g->cout, cols, flops)};
+  dn_pool_run(conv_task, &j, j.sp.pr * j.sp.pc);
 }
 
 struct linear_job {
@@ -276,8 +314,11 @@ static void row_task(void *p, int t, int nt, float *scratch) {
   }
 }
 
+/* one thread below PAR_ELEMS, then a part per PAR_ELEMS / 2 elements, at most the pool's threads and rows (2
+ * threads: as before; 16 threads: a 600K-element op takes 4 parts of 150K, not 16 of 37K) */
 static void run_rows(const struct row_job *j, double elems) {
   int nt = threads_for(elems, PAR_ELEMS);
+  if (nt > 1 && elems / (PAR_ELEMS / 2) < (double)nt) nt = (int)(elems / (PAR_ELEMS / 2));
   if ((size_t)nt > j->rows) nt = (int)j->rows;
   dn_pool_run(row_task, (void *)j, nt < 1 ? 1 : nt);
 }

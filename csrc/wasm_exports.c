@@ -29,10 +29,12 @@ void dn_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float
   K(gemm_part)(&g, 0, n, scratch);
 }
 
+/* pre_scale = 0: no input transform; else x' = x * pre_scale[ci] + pre_shift[ci] (then ReLU if pre_relu) */
 EXPORT(dn_conv2d)
 void dn_conv2d(size_t n, size_t cin, size_t h, size_t w, size_t cout, size_t kh, size_t kw, size_t stride, size_t pad,
-               size_t ho, size_t wo, const float *x, const float *weight, const float *bias, float *y, float *scratch) {
-  struct dn_conv g = {n, cin, h, w, cout, kh, kw, stride, pad, ho, wo};
+               size_t ho, size_t wo, const float *x, const float *weight, const float *bias, float *y, float *scratch,
+               const float *pre_scale, const float *pre_shift, int pre_relu) {
+  struct dn_conv g = {n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, pre_scale, pre_shift, pre_relu};
   size_t blocks = winograd ? K(conv_wino_blocks)(&g) : 0;
   if (blocks) {
     struct dn_s1 s = {&g, x, weight, cin * kh * kw, 0, bias, 0.0f, y};
@@ -65,15 +67,15 @@ void dn_dropout(size_t size, const float *x, const u8 *keep, double q, float *y)
 
 EXPORT(dn_max_pool)
 void dn_max_pool(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho, size_t wo,
-                 const float *x, float *y) {
-  struct dn_pool g = {c, n, h, w, k, stride, pad, ho, wo};
+                 const float *x, float *y, const float *pre_scale, const float *pre_shift, int pre_relu) {
+  struct dn_pool g = {c, n, h, w, k, stride, pad, ho, wo, pre_scale, pre_shift, pre_relu};
   K(max_pool)(&g, 0, c, x, y);
 }
 
 EXPORT(dn_avg_pool)
 void dn_avg_pool(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho, size_t wo,
-                 const float *x, float *y) {
-  struct dn_pool g = {c, n, h, w, k, stride, pad, ho, wo};
+                 const float *x, float *y, const float *pre_scale, const float *pre_shift, int pre_relu) {
+  struct dn_pool g = {c, n, h, w, k, stride, pad, ho, wo, pre_scale, pre_shift, pre_relu};
   K(avg_pool)(&g, 0, c, x, y);
 }
 

@@ -28,9 +28,11 @@ void mt_gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, const float
 
 EXPORT(dn_conv2d)
 void mt_conv2d(size_t n, size_t cin, size_t h, size_t w, size_t cout, size_t kh, size_t kw, size_t stride, size_t pad,
-               size_t ho, size_t wo, const float *x, const float *weight, const float *bias, float *y, float *scratch) {
+               size_t ho, size_t wo, const float *x, const float *weight, const float *bias, float *y, float *scratch,
+               const float *pre_scale, const float *pre_shift, int pre_relu) {
   (void)scratch;
-  struct dn_conv g = {.n = n, .cin = cin, .h = h, .w = w, .cout = cout, .kh = kh, .kw = kw, .stride = stride, .pad = pad, .ho = ho, .wo = wo};
+  struct dn_conv g = {.n = n, .cin = cin, .h = h, .w = w, .cout = cout, .kh = kh, .kw = kw, .stride = stride, .pad = pad,
+                      .ho = ho, .wo = wo, .pre_scale = pre_scale, .pre_shift = pre_shift, .pre_relu = pre_relu};
   dn_conv2d(&g, x, weight, bias, y);
 }
 
@@ -55,15 +57,17 @@ void mt_dropout(size_t size, const float *x, const u8 *keep, double q, float *y)
 
 EXPORT(dn_max_pool)
 void mt_max_pool(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho, size_t wo,
-                 const float *x, float *y) {
-  struct dn_pool g = {.c = c, .n = n, .h = h, .w = w, .k = k, .stride = stride, .pad = pad, .ho = ho, .wo = wo};
+                 const float *x, float *y, const float *pre_scale, const float *pre_shift, int pre_relu) {
+  struct dn_pool g = {.c = c, .n = n, .h = h, .w = w, .k = k, .stride = stride, .pad = pad, .ho = ho, .wo = wo,
+                      .pre_scale = pre_scale, .pre_shift = pre_shift, .pre_relu = pre_relu};
   dn_max_pool(&g, x, y);
 }
 
 EXPORT(dn_avg_pool)
 void mt_avg_pool(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho, size_t wo,
-                 const float *x, float *y) {
-  struct dn_pool g = {.c = c, .n = n, .h = h, .w = w, .k = k, .stride = stride, .pad = pad, .ho = ho, .wo = wo};
+                 const float *x, float *y, const float *pre_scale, const float *pre_shift, int pre_relu) {
+  struct dn_pool g = {.c = c, .n = n, .h = h, .w = w, .k = k, .stride = stride, .pad = pad, .ho = ho, .wo = wo,
+                      .pre_scale = pre_scale, .pre_shift = pre_shift, .pre_relu = pre_relu};
   dn_avg_pool(&g, x, y);
 }
 

@@ -126,6 +126,13 @@ export interface Backend {
 
   /** Backward passes (training). A backend without them can run inference only. */
   readonly backward?: BackwardOps;
+
+  /**
+   * Optional: a zeroed buffer of `floats` that this backend's forward ops read and write in place, without
+   * copying (the threaded wasm module: a block of its shared linear memory), or null when it has none to give.
+   * Any backend accepts it as an ordinary array. Eval-mode workspaces ask for it (models/classifier-base.ts).
+   */
+  alloc?(floats: number): Float32Array | null;
 }
 
 /**

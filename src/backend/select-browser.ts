@@ -56,10 +56,12 @@ async function loadWasm(opts: BrowserBackendOptions): Promise<Backend> {
   const threads = Math.max(1, Math.floor(opts.threads ?? possibleThreads()));
   const single = bytesOf(opts.wasm ?? defaultWasmUrl(relaxed));
   const create: WasmBackendOptions = { threads };
-  if (threads > 1) {
-    // the threaded module is only worth fetching where it can run; without it the backend is single-threaded and
-    // createWasmBackend says why once
-    if (possibleThreads() > 1 || opts.threaded !== undefined) create.threaded = await bytesOf(opts.threaded ?? defaultThreadedUrl(relaxed));
+  // the threaded module is only worth fetching where it can run; without it the backend is single-threaded and
+  // createWasmBackend says why once. On a cross-origin isolated page it runs at 1 thread too (no workers): its
+  // shared memory holds the feature maps, so ops do not copy them (create.ts)
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  if (threads > 1 || isolated || opts.threaded !== undefined) {
+    if (possibleThreads() > 1 || isolated || opts.threaded !== undefined) create.threaded = await bytesOf(opts.threaded ?? defaultThreadedUrl(relaxed));
     if (opts.workerUrl !== undefined) create.workerUrl = opts.workerUrl;
   }
   return createWasmBackend(await single, create);

@@ -2,6 +2,7 @@
  * `densenet infer`: logits for a batch of inputs. Reads a safetensors file holding `input` [N,C,H,W] (float32),
  * runs the model in batches on the chosen backend and writes `logits` [N,classes] to a safetensors file. The model
  * comes from --weights or --pretrained (cli/load-model.ts), or is a seeded initialisation of the flags' model.
+ * Image files instead of --input: infer-images.ts (imported only then).
  */
 import { readFile } from 'node:fs/promises';
 import { getBackend } from '../backend/select.js';
@@ -12,14 +13,18 @@ import { modelFromFlags } from './build-model.js';
 import { loadModelForUse, type WeightsFlags } from './load-model.js';
 
 export interface InferFlags extends WeightsFlags {
-  input: string;
+  input?: string;
   output: string;
   batchSize?: string;
   backend?: string;
   seed?: string;
+  timing?: boolean;
 }
 
-export async function runInfer(flags: InferFlags): Promise<void> {
+export async function runInfer(images: string[], flags: InferFlags): Promise<void> {
+  if ((flags.input !== undefined) === (images.length > 0)) throw new Error('infer: give either --input FILE (a tensor) or image files/folders');
+  if (images.length > 0) return (await import('./infer-images.js')).runInferImages(images, flags);
+  const inputFile = flags.input!;
   // --weights FILE or --pretrained NAME (a checkpoint carries its model; plain weights need the model flags);
   // neither: a seeded initialisation of the model the flags name
   const seed = flags.seed !== undefined ? Number(flags.seed) : 0;
@@ -27,7 +32,7 @@ export async function runInfer(flags: InferFlags): Promise<void> {
     ? (await loadModelForUse(flags, 'infer')).model
     : modelFromFlags(flags, { seed, init: true }).model.eval();
 
-  const input = await readInput(flags.input);
+  const input = await readInput(inputFile);
   model.checkInput(input.shape);
   const [n, c, h, w] = input.shape;
   const batch = flags.batchSize !== undefined ? Number(flags.batchSize) : Math.min(n, 8);

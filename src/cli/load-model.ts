@@ -11,7 +11,6 @@ import { readWeightsFile } from '../io/weights-file.js';
 import { CHECKPOINT_FORMAT, type Preprocessing } from '../train/checkpoint.js';
 import type { ImageClassifier } from '../models/classifier.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { fetchPretrained, pretrainedEntry } from '../hub/pretrained.js';
 import { IMAGENET_PRESET, specFromCheckpoint, type PreprocessSpec, type ResizeRule } from '../vision/preprocess-spec.js';
 import { imagenetClasses } from '../vision/imagenet-classes.js';
 import { buildModel, describeConfigDifference, modelFromFlags } from './build-model.js';
@@ -40,6 +39,8 @@ export async function loadModelForUse(flags: WeightsFlags, command: string): Pro
     throw new Error(`${command}: give either --weights FILE or --pretrained NAME`);
   }
   if (flags.pretrained !== undefined) {
+    // imported only here: the downloader brings node:https and node:crypto, which a local file does not need
+    const { fetchPretrained, pretrainedEntry } = await import('../hub/pretrained.js');
     const entry = pretrainedEntry(flags.pretrained);
     if (hasModelFlags(flags) && flags.arch !== entry.arch) throw new Error(`${command}: --pretrained ${flags.pretrained} is ${entry.arch}; drop --arch/--config`);
     const file = await fetchPretrained(flags.pretrained);

@@ -6,8 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import type { InferFlags } from './infer.js';
 import { addModelOptions } from './model-options.js';
-import { pretrainedNames } from '../hub/pretrained.js';
 import { packageVersion } from './version.js';
+import { PRETRAINED_NAMES } from './pretrained-names.js';
 import type { CompareFlags } from './compare.js';
 import type { EvalFlags } from './eval.js';
 import type { ExportFlags } from './export.js';
@@ -61,7 +61,7 @@ function addTrainOptions(cmd: Command): Command {
 function addWeightsOptions(cmd: Command): Command {
   return cmd
     .option('--weights <file>', 'a checkpoint from `densenet train`, or weights (.pth, .safetensors) with --arch/--config')
-    .option('--pretrained <name>', `torchvision's ImageNet weights, downloaded once into $DENSENET_HOME: ${pretrainedNames().join(', ')}`);
+    .option('--pretrained <name>', `torchvision's ImageNet weights, downloaded once into $DENSENET_HOME: ${PRETRAINED_NAMES.join(', ')}`);
 }
 
 export function buildProgram(): Command {
@@ -91,15 +91,17 @@ export function buildProgram(): Command {
   addModelOptions(
     program
       .command('infer')
-      .description('logits for inputs in a safetensors file')
-      .requiredOption('--input <file>', 'safetensors file with a float32 tensor `input` [N,C,H,W]')
+      .description('logits for inputs in a safetensors file, or for images (JPEG/PNG/WebP files or folders)')
+      .argument('[images...]', 'image files or folders (instead of --input), preprocessed as predict does')
+      .option('--input <file>', 'safetensors file with a float32 tensor `input` [N,C,H,W]')
       .requiredOption('--output <file>', 'safetensors file to write `logits` [N,classes] to')
       .option('--weights <file>', 'weights: .safetensors or PyTorch .pth (torchvision names); default: seeded init')
       .option('--pretrained <name>', "torchvision's ImageNet weights: densenet121 | densenet169 | densenet201 | densenet161 (downloaded once into $DENSENET_HOME)")
       .option('--batch-size <n>', 'images per forward pass')
       .option('--backend <name>', 'native | wasm | reference (default: the fastest that loads)')
-      .option('--seed <n>', 'seed for the initialisation when no --weights are given', '0'),
-  ).action(async (opts: InferFlags) => (await import('./infer.js')).runInfer(opts));
+      .option('--seed <n>', 'seed for the initialisation when no --weights are given', '0')
+      .option('--timing', 'images: print where the time went (start-up, weights, preprocessing, forward, write) to stderr'),
+  ).action(async (images: string[], opts: InferFlags) => (await import('./infer.js')).runInfer(images, opts));
 
   addTrainOptions(
     program

@@ -8,7 +8,7 @@ import type { Backend } from '../backend/backend.js';
 import { backwardOps, featureMap, Workspace, type Context, type FeatureMap, type Tracer } from '../nn/context.js';
 import type { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
-import { cnhwToNchw, nchwToCnhw } from '../tensor/layout.js';
+import { cnhwToNchw, nchwToCnhw, nchwToCnhwInto } from '../tensor/layout.js';
 import type { Rng } from '../tensor/rng.js';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import type { ImageClassifier } from './classifier.js';
@@ -182,12 +182,15 @@ export abstract class ConvClassifier extends Module implements ImageClassifier {
 
   private input(x: Tensor): FeatureMap {
     const [n, c, h, w] = this.checkInput(x.shape);
-    const data = this.ws.get('input', n * c * h * w);
-    data.set(nchwToCnhw(x.data, n, c, h, w));
+    const data = nchwToCnhwInto(x.data, n, c, h, w, this.ws.get('input', n * c * h * w));
     return featureMap(data, c, n, h, w);
   }
 
   private context(backend: Backend, memoryEfficient: boolean, hooks: ForwardHooks): Context {
+    // eval: new feature-map slots where the backend's ops read them without copies (the threaded wasm module's
+    // shared memory; module.ts WasmMemory.alloc); training keeps its (much larger) buffers on the JS heap
+    const alloc = backend.alloc;
+    this.ws.allocator = !this.training && alloc !== undefined ? (n) => alloc.call(backend, n) : null;
     return { backend, training: this.training, memoryEfficient, ws: this.ws, rng: this.rng, ...hooks };
   }
 }

@@ -34,6 +34,8 @@ export function channels(x: FeatureMap, from: number, count: number): FeatureMap
  */
 export class Workspace {
   private readonly slots = new Map<string, Float32Array>();
+  /** Where new slots come from when set (Backend.alloc: memory the backend's ops use without copying), else the JS heap. */
+  allocator: ((floats: number) => Float32Array | null) | null = null;
   /** measuring mode: slot sizes are recorded, every request is served from one shared, never-written buffer */
   private sizes: Map<string, number> | null = null;
   private shared = new Float32Array(0);
@@ -56,7 +58,7 @@ export class Workspace {
     }
     let buf = this.slots.get(slot);
     if (buf === undefined || buf.length < size) {
-      buf = new Float32Array(size);
+      buf = this.allocator?.(size) ?? new Float32Array(size);
       this.slots.set(slot, buf);
     }
     return buf.subarray(0, size);

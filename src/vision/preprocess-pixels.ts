@@ -72,12 +72,15 @@ export function normalize(hwc: Uint8Array, C: number, H: number, W: number, mean
   const m = Float32Array.from(mean);
   const s = Float32Array.from(std);
   const t = new Float32Array(1);
+  // a channel's 256 possible results, computed once (the same floats): 16 images 34.3 -> 12.6 ms (bench/preprocess.ts)
+  const lut = new Float32Array(256);
   for (let c = 0; c < C; c++) {
-    for (let p = 0; p < plane; p++) {
-      t[0] = hwc[p * C + c] / 255;
+    for (let v = 0; v < 256; v++) {
+      t[0] = v / 255;
       t[0] = t[0] - m[c];
-      out[c * plane + p] = t[0] / s[c];
+      lut[v] = t[0] / s[c];
     }
+    for (let p = 0; p < plane; p++) out[c * plane + p] = lut[hwc[p * C + c]];
   }
   return out;
 }
@@ -100,17 +103,15 @@ export function resizeAndCrop(img: RawImage, spec: PreprocessSpec): Uint8Array {
   if (spec.resize.mode === 'short-side') {
     const src = C === 1 ? rgbToLuma(rgb, w * h) : rgb;
     const [rw, rh] = shortSideSize(w, h, spec.resize.shortSide);
-    const resized = resizeBilinearAA(src, w, h, C, rw, rh);
     const [top, left] = centerCropOffsets(rw, rh, W, H);
-    return crop(resized, rw, C, top, left, W, H);
+    return resizeBilinearAA(src, w, h, C, rw, rh, { left, top, width: W, height: H }); // = crop(resize(src))
   }
   const scale = Math.max(W / w, H / h);
   const rw = Math.max(W, Math.round(w * scale));
   const rh = Math.max(H, Math.round(h * scale));
-  const resized = resizeBilinearAA(rgb, w, h, 3, rw, rh);
   // sharp's centre gravity (CalculateCrop): (in - out + 1) / 2 in integers, so a half pixel rounds up
   const [top, left] = [Math.floor((rh - H + 1) / 2), Math.floor((rw - W + 1) / 2)];
-  const cropped = crop(resized, rw, 3, top, left, W, H);
+  const cropped = resizeBilinearAA(rgb, w, h, 3, rw, rh, { left, top, width: W, height: H });
   return C === 1 ? rgbToLuma(cropped, W * H) : cropped;
 }
 

@@ -135,6 +135,65 @@ test('DenseNet-121 at batch 8, 224x224, runs in the threaded wasm heap: 2 thread
   }
 });
 
+test('threaded wasm kept blocks (alloc): conv2d, pooling, globalAvgPool and linear read and write them in place, as plain arrays give', { skip }, () => {
+  const b = be();
+  const keep = (a: Float32Array): Float32Array => {
+    const k = b.alloc?.(a.length);
+    assert.ok(k && k.length === a.length && k.every((v) => v === 0), 'alloc gives a zeroed block of the size asked');
+    k.set(a);
+    return k;
+  };
+  const g = convGeometry(1, 40, 14, 14, 24, 3, 1, 1), cols = g.ho * g.wo;
+  const x = rand(g.cin * g.h * g.w), w = rand(g.cout * g.cin * 9), pre = { scale: rand(g.cin), shift: rand(g.cin), relu: true };
+  const want = new Float32Array(g.cout * cols);
+  b.conv2d(g, x, w, null, want, pre);
+  const kx = keep(x), big = b.alloc?.(g.cout * cols + 5) ?? new Float32Array(0);
+  const ky = big.subarray(3, 3 + g.cout * cols); // a view at an offset into a kept block
+  b.conv2d(g, kx, w, null, ky, pre);
+  assert.deepEqual(ky, want, 'conv2d on kept blocks');
+  assert.deepEqual(kx, x, 'the kept input is not written');
+  const plain = new Float32Array(want.length);
+  b.conv2d(g, kx, w, null, plain, pre); // kept input, plain output
+  assert.deepEqual(plain, want, 'conv2d kept x, plain y');
+  const pg = poolGeometry(g.cout, 1, g.ho, g.wo, 2, 2, 0), pw = pg.c * pg.ho * pg.wo;
+  const pWant = new Float32Array(pw), pPre = { scale: pre.scale.subarray(0, pg.c), shift: pre.shift.subarray(0, pg.c), relu: true };
+  b.avgPool2d(pg, want, pWant, pPre);
+  const kp = b.alloc?.(pw) ?? new Float32Array(0);
+  b.avgPool2d(pg, ky, kp, pPre);
+  assert.deepEqual(kp, pWant, 'avgPool2d with pre on kept blocks');
+  const mWant = new Float32Array(pw), km = b.alloc?.(pw) ?? new Float32Array(0);
+  b.maxPool2d(pg, want, mWant);
+  b.maxPool2d(pg, ky, km);
+  assert.deepEqual(km, mWant, 'maxPool2d on kept blocks');
+  // an output overlapping its kept input: the kernel writes the arena, then y (the input was read whole first)
+  const both = keep(new Float32Array([...want, ...new Float32Array(pw)]));
+  b.maxPool2d(pg, both.subarray(0, want.length), both.subarray(want.length - 1, want.length - 1 + pw));
+  assert.deepEqual(both.subarray(want.length - 1, want.length - 1 + pw), mWant, 'maxPool2d output overlapping its kept input');
+  const gWant = new Float32Array(g.cout), kg = b.alloc?.(g.cout) ?? new Float32Array(0);
+  b.globalAvgPool(g.cout, 1, cols, want, gWant);
+  b.globalAvgPool(g.cout, 1, cols, ky, kg);
+  assert.deepEqual(kg, gWant, 'globalAvgPool on kept blocks');
+  const lw = rand(10 * g.cout), lb = rand(10), lWant = new Float32Array(10), kl = b.alloc?.(10) ?? new Float32Array(0);
+  b.linear(1, g.cout, 10, gWant, lw, lb, lWant);
+  b.linear(1, g.cout, 10, kg, lw, lb, kl);
+  assert.deepEqual(kl, lWant, 'linear on kept blocks');
+});
+
+test('an eval-mode DenseNet on the threaded wasm module keeps its workspace in linear memory: same logits as the single-threaded module', { skip }, async () => {
+  const st = await createWasmBackend(readFileSync(file), { threads: 1 });
+  assert.equal(st.alloc, undefined, 'the single-threaded module has no kept blocks (its memory detaches on growth)');
+  const cfg = { ...variantConfig('densenet121'), blockConfig: [2, 3, 2, 2] };
+  const [m1, m2] = [new DenseNet(cfg, 5, { init: true }).eval(), new DenseNet(cfg, 5, { init: true }).eval()];
+  const x = new Tensor(rand(2 * 3 * 64 * 64), [2, 3, 64, 64]);
+  const want = m1.forward(x, st).data.slice();
+  const got = m2.forward(x, be()).data.slice();
+  const again = m2.forward(x, be()).data.slice(); // the kept slots are reused
+  const onSt = m2.forward(x, st).data.slice(); // and are plain arrays to another backend
+  assert.ok(want.every((v, i) => Object.is(v, got[i])), 'logits differ between the threaded module and the single-threaded one');
+  assert.deepEqual(again, got);
+  assert.deepEqual(onSt, want);
+});
+
 test('threaded wasm setThreads rejects counts outside 1..maxThreads', { skip }, () => {
   assert.throws(() => be().setThreads(3), /^Error: wasm setThreads: 3 is not in 1\.\.2$/);
   assert.throws(() => be().setThreads(0), /^Error: wasm setThreads: 0 is not in 1\.\.2$/);
@@ -171,6 +230,19 @@ test('wasm with threads: 1 uses the single-threaded module and no workers', { sk
   assert.equal(st.threads, 1);
   assert.equal(st.maxThreads, 1);
   assert.equal(st.singleThreadReason, null);
+});
+
+test('wasm with threads: 1 and the threaded module given runs that module without workers, for its kept blocks', { skip }, async () => {
+  const one = await createWasmBackend(readFileSync(file), { ...(await nodeOptions(file, 2)), threads: 1 });
+  try {
+    assert.equal(one.threads, 1);
+    assert.equal(one.maxThreads, 1);
+    assert.equal(one.singleThreadReason, null);
+    assert.equal(one.alloc?.(4)?.length, 4, 'kept blocks of the shared memory');
+    assert.throws(() => one.setThreads(2), /^Error: wasm setThreads: 2 is not in 1\.\.1$/);
+  } finally {
+    one.terminate();
+  }
 });
 
 test('threaded wasm refuses growth past its maximum, naming the op and the bytes', { skip }, async () => {

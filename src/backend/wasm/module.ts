@@ -13,14 +13,17 @@ export interface KernelExports {
   dn_scratch_floats(): number;
   dn_gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number, c: number, scratch: number): void;
   dn_conv2d(n: number, cin: number, h: number, w: number, cout: number, kh: number, kw: number, stride: number, pad: number,
-    ho: number, wo: number, x: number, weight: number, bias: number, y: number, scratch: number): void;
+    ho: number, wo: number, x: number, weight: number, bias: number, y: number, scratch: number,
+    preScale: number, preShift: number, preRelu: number): void;
   dn_linear(n: number, inF: number, outF: number, x: number, w: number, b: number, y: number, scratch: number): void;
   dn_scale_shift(c: number, s: number, x: number, scale: number, shift: number, relu: number, y: number): void;
   dn_channel_stats(c: number, s: number, x: number, mean: number, variance: number): void;
   dn_relu(size: number, x: number, y: number): void;
   dn_dropout(size: number, x: number, keep: number, q: number, y: number): void;
-  dn_max_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number): void;
-  dn_avg_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number): void;
+  dn_max_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number,
+    preScale: number, preShift: number, preRelu: number): void;
+  dn_avg_pool(c: number, n: number, h: number, w: number, k: number, stride: number, pad: number, ho: number, wo: number, x: number, y: number,
+    preScale: number, preShift: number, preRelu: number): void;
   dn_global_avg_pool(c: number, n: number, hw: number, x: number, y: number): void;
   dn_softmax(rows: number, k: number, x: number, y: number): void;
 }
@@ -31,16 +34,27 @@ const MAX_BYTES = 65536 * PAGE; // wasm32: 4 GiB
 const align = (v: number): number => Math.ceil(v / ALIGN) * ALIGN;
 
 /**
- * Linear memory as [stack | data | GEMM scratch | per-call arena]. A call reserves the bytes it needs, copies
- * its inputs in with put(), takes output space with take(), runs, and copies results out with get(); the
- * next call starts again at the arena base. Growing detaches the old ArrayBuffer, so views are refreshed.
+ * Linear memory as [stack | data | GEMM scratch | kept blocks | per-call arena]. A call reserves the bytes it
+ * needs, copies its inputs in with put(), takes output space with take(), runs, and copies results out with
+ * get(); the next call starts again at the arena base. Growing detaches the old ArrayBuffer, so views are refreshed.
+ * A shared memory (the threaded module) also hands out kept blocks (alloc): arrays that live in linear memory
+ * for good (a grow never detaches a SharedArrayBuffer), which input() and output() pass to the kernels by
+ * address instead of copying. An eval-mode workspace holds its feature maps there (Backend.alloc), so DenseNet's
+ * concatenated features are never copied in or out: DenseNet-121 batch 1 copies 33 MB per pass (the weights)
+ * instead of 125 (97 MB in, 28 MB out), on the calling thread while workers wait. Node, 1 thread, process CPU
+ * time, medians of 15, loaded machine: 0.98x the single-threaded module's time (bench/wasm-profile.ts shows the
+ * copies). Weights kept here too (a hack, not kept) gave another 0.98x at 1 thread.
+ * Kept blocks are never freed: a workspace slot only grows, so a run leaks at most the sizes it outgrew.
  */
 export class WasmMemory {
   readonly scratch: number;
-  private readonly base: number;
+  private base: number;
   private top = 0;
   private f32: Float32Array;
   private u8: Uint8Array;
+  /** every buffer object this memory had (a shared memory gives a new one per grow; arrays keep the old) */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly shared: boolean;
 
   /** maxBytes: growth past this is refused (4 GiB, or less for a shared memory created with a lower maximum). */
   constructor(private readonly memory: WebAssembly.Memory, heapBase: number, scratchFloats: number,
@@ -49,7 +63,57 @@ export class WasmMemory {
     this.base = align(this.scratch + 4 * scratchFloats);
     this.f32 = new Float32Array(memory.buffer);
     this.u8 = new Uint8Array(memory.buffer);
+    this.buffers.add(this.f32.buffer);
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && this.f32.buffer instanceof SharedArrayBuffer;
     this.reserve('', 0);
+  }
+
+  /**
+   * A zeroed array of `n` floats kept in linear memory (below the arena, which moves up past it), or null if
+   * this memory is not shared (growing would detach it) or cannot grow that far. Only between calls.
+   */
+  alloc(n: number): Float32Array | null {
+    if (!this.shared || !(Number.isInteger(n) && n >= 0)) return null;
+    const p = this.base;
+    const base = align(p + 4 * n);
+    if (base + ALIGN * 8 > this.maxBytes) return null;
+    this.base = base;
+    try {
+      this.reserve('alloc', 0);
+    } catch {
+      this.base = p;
+      return null;
+    }
+    return new Float32Array(this.f32.buffer, p, n).fill(0);
+  }
+
+  /** Address of `a` if it lies in this memory (a kept block), else -1. */
+  private addr(a: F32): number {
+    return this.buffers.has(a.buffer) ? a.byteOffset : -1;
+  }
+
+  /** An input the kernel only reads: its own address when kept in this memory, else a copy in the arena. */
+  input(src: F32): number {
+    const p = this.addr(src);
+    return p >= 0 ? p : this.put(src);
+  }
+
+  /**
+   * Where the kernel writes `y`: y itself when kept in this memory and apart from every input that was copied
+   * or not (`inputs`), else arena space; finish with result().
+   */
+  output(y: F32, ...inputs: (F32 | null)[]): number {
+    const p = this.addr(y);
+    const apart = (x: F32 | null): boolean => {
+      const q = x === null ? -1 : this.addr(x); // an input not kept here was copied: it cannot meet y
+      return q < 0 || x === null || q >= p + y.byteLength || p >= q + x.byteLength;
+    };
+    return p >= 0 && inputs.every(apart) ? p : this.take(y.length);
+  }
+
+  /** Copies an output at address p out into y, unless the kernel wrote y in place (output()). */
+  result(p: number, y: F32): void {
+    if (p !== this.addr(y)) this.get(p, y);
   }
 
   /** Bytes of linear memory now (for tests: growth happens once, not per call). */
@@ -75,6 +139,7 @@ export class WasmMemory {
       }
       this.f32 = new Float32Array(this.memory.buffer);
       this.u8 = new Uint8Array(this.memory.buffer);
+      this.buffers.add(this.f32.buffer);
     }
     this.top = this.base;
   }

@@ -1,6 +1,7 @@
 /**
  * The wasm backend's forward ops: validate every length with the reference's own checks (same messages),
- * copy the inputs into the module's arena, run the simd128 kernel, copy the outputs back. Single-threaded.
+ * copy the inputs into the module's arena (convolution, pooling and linear: unless kept in linear memory,
+ * WasmMemory.alloc), run the simd128 kernel, copy the outputs back (or write them in place).
  * Not here: instantiation and memory (module.ts), backward ops (backward.ts), math (csrc/).
  */
 import type { Backend, ConvPre, F32, PoolGeometry } from '../backend.js';
@@ -22,13 +23,14 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
   const pool = (op: 'maxPool2d' | 'avgPool2d', g: PoolGeometry, x: F32, y: F32, pre: ConvPre | null | undefined): void => {
     checkPoolArgs(op, g, x, y, pre);
     mem.reserve(op, x.length + y.length + (pre ? 2 * g.c : 0));
-    const px = mem.put(x);
-    // as conv2d: the input transform in place on the arena's copy of x, then the plain kernel (pads x')
-    if (pre) k.dn_scale_shift(g.c, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
-    const py = mem.take(y.length);
+    const px = mem.input(x);
+    // the kernel reads x through the transform (csrc/pool.c; padded cells follow the pooling's rule on x')
+    const ps = pre ? mem.put(pre.scale) : 0;
+    const pt = pre ? mem.put(pre.shift) : 0;
+    const py = mem.output(y, x);
     const run = op === 'maxPool2d' ? k.dn_max_pool : k.dn_avg_pool;
-    run(g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo, px, py);
-    mem.get(py, y);
+    run(g.c, g.n, g.h, g.w, g.k, g.stride, g.pad, g.ho, g.wo, px, py, ps, pt, pre?.relu ? 1 : 0);
+    mem.result(py, y);
   };
 
   return {
@@ -57,14 +59,18 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectLength(op, 'y', y, d.y);
       if (overlaps(y, x) || overlaps(y, w)) throw new Error('conv2d: y must not overlap x or w');
       mem.reserve('conv2d', x.length + w.length + (bias?.length ?? 0) + y.length + (pre ? 2 * g.cin : 0));
-      const px = mem.put(x);
-      // the input transform in place on the arena's copy of x, then the plain kernel (padding pads x')
-      if (pre) k.dn_scale_shift(g.cin, g.n * g.h * g.w, px, mem.put(pre.scale), mem.put(pre.shift), pre.relu ? 1 : 0, px);
-      const pw = mem.put(w);
-      const pb = mem.putOpt(bias);
-      const py = mem.take(y.length);
-      k.dn_conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, px, pw, pb, py, mem.scratch);
-      mem.get(py, y);
+      // x in place when kept in linear memory (WasmMemory.input), else copied; the kernel reads it through the
+      // transform (B packing, im2col; padding pads x') and never writes it: no separate pass over the input as
+      // before (an in-place scaleShift on the arena's copy)
+      const px = mem.input(x);
+      const ps = pre ? mem.put(pre.scale) : 0;
+      const pt = pre ? mem.put(pre.shift) : 0;
+      const pw = mem.input(w);
+      const pb = bias === null ? 0 : mem.input(bias);
+      const py = mem.output(y, x, w, bias);
+      k.dn_conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, px, pw, pb, py, mem.scratch,
+        ps, pt, pre?.relu ? 1 : 0);
+      mem.result(py, y);
     },
 
     scaleShift(c, s, x, scale, shift, relu, y): void {
@@ -121,10 +127,10 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectLength(op, 'x', x, { c, n, hw });
       expectLength(op, 'y', y, { n, c });
       mem.reserve('globalAvgPool', x.length + y.length);
-      const px = mem.put(x);
-      const py = mem.take(y.length);
+      const px = mem.input(x);
+      const py = mem.output(y, x);
       k.dn_global_avg_pool(c, n, hw, px, py);
-      mem.get(py, y);
+      mem.result(py, y);
     },
 
     linear(n, inFeatures, outFeatures, x, w, b, y): void {
@@ -134,12 +140,12 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       expectLength(op, 'y', y, { n, out: outFeatures });
       if (overlaps(y, x) || overlaps(y, w)) throw new Error('linear: y must not overlap x or w');
       mem.reserve('linear', x.length + w.length + (b?.length ?? 0) + y.length);
-      const px = mem.put(x);
-      const pw = mem.put(w);
-      const pb = mem.putOpt(b);
-      const py = mem.take(y.length);
+      const px = mem.input(x);
+      const pw = mem.input(w);
+      const pb = b === null ? 0 : mem.input(b);
+      const py = mem.output(y, x, w, b);
       k.dn_linear(n, inFeatures, outFeatures, px, pw, pb, py, mem.scratch);
-      mem.get(py, y);
+      mem.result(py, y);
     },
 
     softmax(n, kk, x, y): void {
