@@ -1,7 +1,8 @@
 /**
  * DenseNet-121 inference (224x224, batch 1 and 8) with Winograd 3x3 convolutions off / on (DENSENET_WINOGRAD,
- * read by the addon per call) and onnxruntime-node on the same weights, interleaved round by round in one run:
- * medians of BENCH_REPS rounds, ms/image, and each of ours as x onnxruntime's time. Not a test (noisy machine).
+ * read by the addon per call) interleaved round by round (alternating which goes first), then onnxruntime-node on
+ * the same weights in the same run: medians of BENCH_REPS rounds, ms/image, and each of ours as x onnxruntime's
+ * time. Not a test (noisy machine).
  * Run: DENSENET_THREADS=2 node --import tsx bench/winograd-model.ts
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -32,13 +33,14 @@ for (const n of [1, 8]) {
   const rng = new Rng(1);
   const x = new Tensor(new Float32Array(n * 3 * 224 * 224).map(() => rng.normal()), [n, 3, 224, 224]);
   const t: number[][] = [[], [], []];
-  for (let r = 0; r < reps + 1; r++) {
-    for (const mode of [0, 1, 2]) {
+  // onnxruntime's threads keep spinning after a run and slow whatever runs next, so its rounds come after ours
+  for (let r = 0; r < 2 * (reps + 1); r++) {
+    for (const mode of r <= reps ? [r % 2, 1 - (r % 2)] : [2]) {
       process.env.DENSENET_WINOGRAD = mode === 1 ? '1' : '0';
       const t0 = performance.now();
       if (mode < 2) model.forward(x, be);
       else if (session) await session.run({ input: new ort.Tensor('float32', x.data, [n, 3, 224, 224]) });
-      if (r > 0) t[mode].push((performance.now() - t0) / n);
+      if (r > 0 && r !== reps + 1) t[mode].push((performance.now() - t0) / n);
     }
   }
   const [off, on, o] = t.map(median);
