@@ -35,7 +35,8 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return na_undefined(env);
 }
 
-/* conv2d(n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, x, weight, bias|null, y[, preScale|null, preShift, preRelu]) */
+/* conv2d(n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, x, weight, bias|null, y[, preScale|null, preShift, preRelu
+ *        [, winograd]]) */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   struct args a;
   if (!na_begin(&a, env, info, "conv2d", 15)) return 0;
@@ -45,6 +46,7 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   const float *bias = F32_OR_NULL(13, "bias", g.cout);
   float *y = F32(14, "y", na_mul(&a, na_mul(&a, g.cout, g.n), na_mul(&a, g.ho, g.wo)));
   na_pre(&a, 15, g.cin, &g.pre_scale, &g.pre_shift, &g.pre_relu);
+  if (a.argc > 18) g.winograd = na_bool(&a, 18, "winograd");
   if (a.failed) return 0;
   if (g.cout == 0 || g.n * g.ho * g.wo == 0) return na_undefined(env);
   dn_pool_lock();

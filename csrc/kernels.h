@@ -17,6 +17,9 @@ struct dn_conv {
    * the padded planes of conv_s1.c and conv2d_dw.c, and the dw dot products. Input gradients (dx) ignore it. */
   const float *pre_scale, *pre_shift;
   int pre_relu;
+  /* The caller allows Winograd F(4x4,3x3) for this forward (conv_wino.c, where it applies and wins): inference.
+   * Its rounding (1e-5 of the output scale) is fine there; training keeps the direct path (dispatch.c says why). */
+  int winograd;
 };
 
 /* x' of one value of input channel ci (see dn_conv) */

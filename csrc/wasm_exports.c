@@ -10,8 +10,9 @@
 
 EXPORT(dn_scratch_floats) size_t dn_scratch_floats(void) { return K(gemm_scratch_floats)(); }
 
-/* Winograd 3x3 convolutions (conv_wino.c) on (1) or off (0, the default: dispatch.c says why): forward here, dx
- * in wasm_backward.c. DENSENET_WASM_CFLAGS=-DDN_WINOGRAD_DEFAULT=1 node scripts/build-wasm.mjs builds it on. */
+/* Winograd 3x3 convolutions (conv_wino.c) on (1) or off (0, the default): forward here, dx in wasm_backward.c. The
+ * glue (src/backend/wasm/ops.ts) turns it on around a forward whose geometry asks for it (eval mode; dispatch.c
+ * says why not in training). DENSENET_WASM_CFLAGS=-DDN_WINOGRAD_DEFAULT=1 node scripts/build-wasm.mjs builds it on. */
 #ifndef DN_WINOGRAD_DEFAULT
 #define DN_WINOGRAD_DEFAULT 0
 #endif

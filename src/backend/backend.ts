@@ -34,6 +34,12 @@ export interface ConvGeometry {
   /** output [cout][n][ho][wo], ho = floor((h + 2*pad - kh) / stride) + 1, likewise wo */
   ho: number;
   wo: number;
+  /**
+   * Forward only: the backend may compute a 3x3 stride-1 convolution by Winograd F(4x4,3x3) where that is faster
+   * (native and wasm). It adds rounding of ~1e-5 of the output's scale (10-20x the direct convolution's), so the
+   * model asks for it in eval mode only; training stays on the direct path and matches PyTorch within 1e-4.
+   */
+  winograd?: boolean;
 }
 
 /** Max or average pooling over a square window; input [c][n][h][w] -> output [c][n][ho][wo]. */

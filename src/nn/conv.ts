@@ -44,6 +44,7 @@ export class Conv2d extends Module {
       throw new Error(`${this.path || 'conv2d'}: input ${x.h}x${x.w} is too small for a ${this.kernel}x${this.kernel} kernel (stride ${this.stride}, padding ${this.padding})`);
     }
     const y = featureMap(out, g.cout, g.n, g.ho, g.wo);
+    if (!ctx.training) g.winograd = true; // inference: Winograd where it wins (backend.ts ConvGeometry.winograd)
     ctx.backend.conv2d(g, x.data, this.weight.data, this.bias?.data ?? null, y.data, pre);
     ctx.trace?.({ path: this.path, kind: `Conv2d ${this.kernel}x${this.kernel}/${this.stride}`, out: [g.n, g.cout, g.ho, g.wo], macs: g.n * g.cout * g.ho * g.wo * g.cin * g.kh * g.kw });
     return y;

@@ -4,11 +4,11 @@
  * stage segment per image), maps whose sides are not multiples of 4 (partial edge tiles), cout not a multiple of
  * the micro-kernel's rows, few input channels; each with and without the fused BN-ReLU `pre` and bias, and the
  * input gradient (the same kernel on the flipped transposed weight) accumulated and overwritten. Native with
- * Winograd turned on (DENSENET_WINOGRAD=1; it is off by default, csrc/dispatch.c says why) against the reference
+ * Winograd turned on everywhere (DENSENET_WINOGRAD=1; by default only eval-mode forwards ask for it, csrc/dispatch.c
+ * says why) against the reference
  * on each ISA, 1 and 2 threads, then the same cases with it off (conv_s1.c). Tolerances are those of the other
  * conv tests (1e-4 abs + rel); F(4x4) adds a few 1e-6 relative to the outputs' scale (bench/winograd.ts --error).
- * The wasm modules' Winograd (dn_set_winograd export, or a -DDN_WINOGRAD_DEFAULT=1 build) is not reachable from
- * the TS glue, so it is not covered here.
+ * The per-call flag (ConvGeometry.winograd), on native and both wasm modules: winograd-eval.test.ts.
  */
 import { test } from 'node:test';
 import { convGeometry, type Backend, type ConvGeometry, type ConvPre } from '../../src/backend/backend.js';

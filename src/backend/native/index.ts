@@ -39,7 +39,7 @@ interface Addon extends AddonBackward {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: F32, b: F32, beta: number, c: F32): void;
   conv2d(n: number, cin: number, h: number, w: number, cout: number, kh: number, kw: number, stride: number, pad: number,
     ho: number, wo: number, x: F32, weight: F32, bias: F32 | null, y: F32,
-    preScale?: F32 | null, preShift?: F32, preRelu?: boolean): void;
+    preScale?: F32 | null, preShift?: F32, preRelu?: boolean, winograd?: boolean): void;
   linear(n: number, inF: number, outF: number, x: F32, w: F32, b: F32 | null, y: F32): void;
   scaleShift(c: number, s: number, x: F32, scale: F32, shift: F32, relu: boolean, y: F32): void;
   channelStats(c: number, s: number, x: F32, mean: F32, variance: F32): void;
@@ -123,7 +123,8 @@ function makeBackend(addon: Addon): NativeBackend {
         });
       }
       if (overlaps(y, x) || overlaps(y, w)) throw new Error('conv2d: y must not overlap x or w');
-      if (pre) addon.conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, bias, y, pre.scale, pre.shift, pre.relu);
+      if (pre) addon.conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, bias, y, pre.scale, pre.shift, pre.relu, g.winograd === true);
+      else if (g.winograd) addon.conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, bias, y, null, undefined, undefined, true);
       else addon.conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, x, w, bias, y);
     },
 

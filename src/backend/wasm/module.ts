@@ -26,6 +26,8 @@ export interface KernelExports {
     preScale: number, preShift: number, preRelu: number): void;
   dn_global_avg_pool(c: number, n: number, hw: number, x: number, y: number): void;
   dn_softmax(rows: number, k: number, x: number, y: number): void;
+  /** Winograd 3x3 convolutions on (1) or off (0) for the calls that follow (wasm_exports.c; absent in older builds) */
+  dn_set_winograd?(on: number): void;
 }
 
 const PAGE = 65536;

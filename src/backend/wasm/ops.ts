@@ -68,8 +68,15 @@ export function forwardOps({ exports: k, mem }: WasmInstance): ForwardOps {
       const pw = mem.input(w);
       const pb = bias === null ? 0 : mem.input(bias);
       const py = mem.output(y, x, w, bias);
-      k.dn_conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, px, pw, pb, py, mem.scratch,
-        ps, pt, pre?.relu ? 1 : 0);
+      // Winograd only for this call when asked (ConvGeometry.winograd: eval mode); off again for every other call
+      const wino = g.winograd === true && k.dn_set_winograd !== undefined;
+      if (wino) k.dn_set_winograd!(1);
+      try {
+        k.dn_conv2d(g.n, g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.stride, g.pad, g.ho, g.wo, px, pw, pb, py, mem.scratch,
+          ps, pt, pre?.relu ? 1 : 0);
+      } finally {
+        if (wino) k.dn_set_winograd!(0);
+      }
       mem.result(py, y);
     },
 
