@@ -12,10 +12,19 @@ import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { timed, type Times } from './timed-backend.js';
 
+/** `be` without its optional fused backward ops (backend.ts conv1x1BatchNorm): the unfused path, for A/B runs. */
+export function withoutFusedBackward(be: Backend): Backend {
+  const bw = { ...be.backward! };
+  delete bw.conv1x1BatchNorm;
+  delete bw.batchNormDeferredAdd;
+  return { ...be, backward: bw };
+}
+
 /** Table rows, in order: [label, categories of timed-backend.ts summed into it]. */
 export const STEP_GROUPS: readonly (readonly [string, readonly string[]])[] = [
   ['conv 1x1 forward (BN-ReLU fused in)', ['conv 1x1 fwd']],
   ['conv 1x1 backward (dx, dw)', ['conv 1x1 bwd']],
+  ['conv 1x1 dx fused with BN+ReLU backward', ['conv 1x1 dx + BN bwd']],
   ['conv 3x3 forward (BN-ReLU fused in)', ['conv 3x3 fwd']],
   ['conv 3x3 backward (dx, dw)', ['conv 3x3 bwd']],
   ['BN+ReLU forward (batch stats, apply)', ['BN fwd (stats)', 'BN fwd (apply/recompute)']],
