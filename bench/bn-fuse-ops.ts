@@ -27,19 +27,24 @@ const n = Number(process.env.BENCH_BATCH ?? 64);
 const s = n * 32 * 32;
 const cout = 48;
 console.log(`native ${be.isa}, ${be.threads} threads, batch ${n}, 32x32, ${cpu ? 'CPU' : 'wall'} ms, medians (min) of ${reps}, interleaved`);
-console.log('| cin | unfused ms | fused ms | + deferred add ms | fused+add / unfused | GB moved unfused / fused+add |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| cin | unfused ms | fused, dw apart ms | fused with dw ms | + deferred add ms | (fused with dw + add) / unfused | GB moved unfused / fused with dw + add |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const c of [24, 114, 204]) {
   const g = convGeometry(n, c, 32, 32, cout, 1, 1, 0);
   const x = rand(c * s), w = rand(cout * c), dy = rand(cout * s), grad = rand(c * s), dAct = new Float32Array(c * s);
   const mean = rand(c), invStd = rand(c).map((v) => 1 + v), gamma = rand(c), beta = rand(c);
   const dgamma = new Float32Array(c), dbeta = new Float32Array(c), p = new Float32Array(c), q = new Float32Array(c);
+  const dw = new Float32Array(cout * c), pre = { scale: rand(c), shift: rand(c), relu: true };
   const runs: [string, () => void][] = [
     ['unfused', () => {
-      bw.conv2d(g, x, w, dy, dAct, null, null, null, true);
+      bw.conv2d(g, x, w, dy, dAct, dw, null, pre, true);
       bw.batchNorm(c, s, x, mean, invStd, gamma, beta, true, dAct, grad, dgamma, dbeta);
     }],
-    ['fused', () => bw.conv1x1BatchNorm!(c, s, cout, w, dy, x, mean, invStd, gamma, beta, true, grad, dgamma, dbeta, p, q)],
+    ['fused', () => {
+      bw.conv2d(g, x, w, dy, null, dw, null, pre);
+      bw.conv1x1BatchNorm!(c, s, cout, w, dy, x, mean, invStd, gamma, beta, true, grad, dgamma, dbeta, p, q);
+    }],
+    ['fused+dw', () => bw.conv1x1BatchNorm!(c, s, cout, w, dy, x, mean, invStd, gamma, beta, true, grad, dgamma, dbeta, p, q, dw, pre)],
     ['add', () => bw.batchNormDeferredAdd!(c, s, x, mean, p, q, grad)],
   ];
   const t = new Map<string, number[]>(runs.map(([k]) => [k, []]));
@@ -53,10 +58,11 @@ for (const c of [24, 114, 204]) {
     }
   }
   const cell = (k: string): string => `${median(t.get(k)!).toFixed(2)} (${Math.min(...t.get(k)!).toFixed(2)})`;
-  const ratio = (median(t.get('fused')!) + median(t.get('add')!)) / median(t.get('unfused')!);
-  // bytes: unfused conv dx reads dy, writes dAct; BN reads x, dAct (pass 1), x, dAct, grad and writes grad (pass 2)
-  const cs = c * s * 4;
-  const unfusedBytes = cout * s * 4 + cs + 2 * cs + 4 * cs;
-  const fusedBytes = cout * s * 4 + 3 * cs + 3 * cs; // fused: dy, x, grad r+w; add: x, grad r+w
-  console.log(`| ${c} | ${cell('unfused')} | ${cell('fused')} | ${cell('add')} | ${ratio.toFixed(2)} | ${(unfusedBytes / 1e9).toFixed(2)} / ${(fusedBytes / 1e9).toFixed(2)} |`);
+  const ratio = (median(t.get('fused+dw')!) + median(t.get('add')!)) / median(t.get('unfused')!);
+  // bytes: unfused conv dw reads x, dy; dx reads dy, writes dAct; BN reads x, dAct (pass 1), x, dAct, grad and writes
+  // grad (pass 2). Fused with dw: dy (once per thread), x, grad r+w; the add: x, grad r+w (once per block, not layer)
+  const cs = c * s * 4, dys = cout * s * 4;
+  const unfusedBytes = 2 * dys + cs + cs + 2 * cs + 4 * cs;
+  const fusedBytes = be.threads * dys + 3 * cs + 3 * cs;
+  console.log(`| ${c} | ${cell('unfused')} | ${cell('fused')} | ${cell('fused+dw')} | ${cell('add')} | ${ratio.toFixed(2)} | ${(unfusedBytes / 1e9).toFixed(2)} / ${(fusedBytes / 1e9).toFixed(2)} |`);
 }

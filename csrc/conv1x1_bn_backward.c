@@ -55,9 +55,22 @@ INLINE void row_epilogue(const float *RESTRICT g, const float *RESTRICT x, float
   *sdzx += pb;
 }
 
-void K(conv1x1_bn_part)(const struct dn_bn1x1 *f, size_t r0, size_t r1, size_t p0, size_t p1, double *sums,
-                        float *scratch) {
-  size_t c = f->c, s = f->s, rb = max_sz(1, TMP_FLOATS / CH), rows = r1 - r0;
+/* dw^T rows [b0, b1) (acc, [b1-b0][cout]) (+)= x'[b0, b1)[q0, q0+qn) . dy[.][q0, q0+qn)^T: the chunk of x the
+ * epilogue just read, from cache (a GEMM with A = x read in place through the input transform, as conv2d_dw.c's) */
+static void dw_chunk(const struct dn_bn1x1 *f, size_t b0, size_t b1, size_t q0, size_t qn, float *acc, float *scratch) {
+  struct dn_conv pa = {.pre_scale = f->pre_scale ? f->pre_scale + b0 : 0, .pre_shift = f->pre_shift ? f->pre_shift + b0 : 0,
+                       .pre_relu = f->pre_relu};
+  struct dn_gemm gg = {
+      .trans_b = 1, .m = b1 - b0, .n = f->cout, .k = qn, .a = f->x + b0 * f->s + q0, .lda = f->s, .b = f->dy + q0,
+      .ldb = f->s, .pre_a = f->pre_scale ? &pa : 0, .beta = q0 > 0 ? 1.0f : 0.0f, .c = acc, .ldc = f->cout,
+  };
+  K(gemm_part)(&gg, 0, f->cout, scratch);
+}
+
+/* rows [r0, r1), columns [p0, p1): the GEMM per chunk into tmp, then the epilogue (and the dw GEMM) per row */
+static void part(const struct dn_bn1x1 *f, size_t r0, size_t r1, size_t p0, size_t p1, double *sdz, double *sdzx,
+                 float *acc, float *scratch) {
+  size_t c = f->c, s = f->s, rb = max_sz(1, TMP_FLOATS / CH);
   float *tmp = scratch + K(gemm_scratch_floats)();
   for (size_t q0 = p0; q0 < p1; q0 += CH) { /* columns outer: the dy chunk stays in cache across row blocks */
     size_t qn = min_sz(CH, p1 - q0);
@@ -71,10 +84,28 @@ void K(conv1x1_bn_part)(const struct dn_bn1x1 *f, size_t r0, size_t r1, size_t p
       for (size_t r = b0; r < b1; r++) {
         size_t ahead = r + PF_ROWS < b1 ? (r + PF_ROWS) * s + q0 : 0;
         row_epilogue(tmp + (r - b0) * qn, f->x + r * s + q0, f->dx + r * s + q0, qn, f->mean[r], f->inv_std[r],
-                     f->gamma[r], f->beta[r], f->relu, sums + (r - r0), sums + rows + (r - r0),
+                     f->gamma[r], f->beta[r], f->relu, sdz + (r - r0), sdzx + (r - r0),
                      ahead ? f->x + ahead : 0, ahead ? f->dx + ahead : 0);
       }
+      if (acc) dw_chunk(f, b0, b1, q0, qn, acc + (b0 - r0) * f->cout, scratch);
     }
+  }
+}
+
+void K(conv1x1_bn_part)(const struct dn_bn1x1 *f, size_t r0, size_t r1, size_t p0, size_t p1, double *sums,
+                        float *scratch) {
+  if (!f->dw) {
+    part(f, r0, r1, p0, p1, sums, sums + (r1 - r0), 0, scratch);
+    return;
+  }
+  /* dw^T of a group of rows accumulates over every column chunk in scratch after tmp, then is written transposed */
+  float *acc = scratch + K(gemm_scratch_floats)() + TMP_FLOATS;
+  size_t cap = K(bwd_scratch_floats)() - K(gemm_scratch_floats)() - TMP_FLOATS, gmax = max_sz(1, cap / f->cout);
+  for (size_t g0 = r0; g0 < r1; g0 += gmax) {
+    size_t g1 = min_sz(r1, g0 + gmax);
+    part(f, g0, g1, p0, p1, sums + (g0 - r0), sums + (r1 - r0) + (g0 - r0), acc, scratch);
+    for (size_t o = 0; o < f->cout; o++)
+      for (size_t r = g0; r < g1; r++) f->dw[o * f->c + r] = acc[(r - g0) * f->cout + o];
   }
 }
 

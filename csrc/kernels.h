@@ -74,6 +74,11 @@ struct dn_bn1x1 {
   const float *w, *dy, *x, *mean, *inv_std, *gamma, *beta;
   int relu;
   float *dx;
+  /* optional: the convolution's weight gradient dw [cout][c] = dy . x'^T (overwritten) from the same reads of x,
+   * x' = x * pre_scale + pre_shift (max 0 if pre_relu) when pre_scale is set, else x */
+  float *dw;
+  const float *pre_scale, *pre_shift;
+  int pre_relu;
 };
 
 /*
@@ -147,7 +152,7 @@ struct dn_kernels {
   /* dy [n][c] -> dx [c][n][hw], channels [c0, c1) */
   void (*global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
   /* conv1x1_bn_backward.c: rows [r0, r1), columns [p0, p1); sums[r - r0] += sum dz, sums[r1 - r0 + r - r0] +=
-   * sum dz*xhat */
+   * sum dz*xhat; with f->dw, columns must be all of them, and dw's columns [r0, r1) are written */
   void (*conv1x1_bn_part)(const struct dn_bn1x1 *f, size_t r0, size_t r1, size_t p0, size_t p1, double *sums,
                           float *scratch);
   /* rows [c0, c1) of dx [c][s] += p[c] + q[c] * (x - mean[c]) */

@@ -167,10 +167,12 @@ export interface BackwardOps {
    * -k*dbeta - k*dgamma*xhat (k = gamma*invStd/s), is deferred: deferredP[c] += -k*dbeta,
    * deferredQ[c] += -k*dgamma*invStd, for `batchNormDeferredAdd` to apply once for every layer that read channel c
    * (they share its batch mean). batchNorm backward = this, then batchNormDeferredAdd on the same P, Q (from zero).
+   * With `dw` [cout][c], also the convolution's weight gradient from the same reads of x: dw = dy . x'^T
+   * (overwritten), x' = pre(x) (ConvPre: the BN-ReLU's forward transform), or x itself when pre is null.
    */
   conv1x1BatchNorm?(
     c: number, s: number, cout: number, w: F32, dy: F32, x: F32, mean: F32, invStd: F32, gamma: F32, beta: F32,
-    relu: boolean, dx: F32, dgamma: F32, dbeta: F32, deferredP: F32, deferredQ: F32,
+    relu: boolean, dx: F32, dgamma: F32, dbeta: F32, deferredP: F32, deferredQ: F32, dw?: F32 | null, pre?: ConvPre | null,
   ): void;
 
   /** The deferred batch-norm terms: dx[c][i] += p[c] + q[c] * (x[c][i] - mean[c]), x, dx [c][s]. Present with conv1x1BatchNorm. */

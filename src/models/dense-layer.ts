@@ -95,12 +95,11 @@ export class DenseLayer extends Module {
     }
     const xConv1 = fused ? inputs : { ...inputs, data: this.slot(ctx, 'act', inputs.c, inputs) };
     const pre1 = fused ? this.norm1.current(true) : null;
-    if (deferred !== undefined && this.conv1.kernel === 1) {
-      // conv1's weight gradient here, its input gradient inside norm1's backward: the [C_in][s] gradient of
-      // BN-ReLU(inputs) is never written, and dInputs is read and written once (backend.ts conv1x1BatchNorm)
-      this.conv1.backward(ctx, xConv1, dConv1Out, null, pre1);
-      if (this.norm1.backwardThroughConv1x1(ctx, inputs, true, this.conv1.weight.data, this.conv1.outChannels, dConv1Out, dInputs, deferred)) return;
-    }
+    // conv1's gradients inside norm1's backward (backend.ts conv1x1BatchNorm): the [C_in][s] gradient of
+    // BN-ReLU(inputs) is never written, inputs are read once for dw and dx, and dInputs read and written once
+    if (deferred !== undefined && this.conv1.kernel === 1 && this.conv1.bias === null &&
+      this.norm1.backwardThroughConv1x1(ctx, inputs, true, this.conv1.weight.data, this.conv1.outChannels, dConv1Out, dInputs,
+        deferred, this.conv1.weight.grad)) return;
     const dAct = { ...inputs, data: ws.get('grad.act', inputs.c * s) };
     this.conv1.backward(ctx, xConv1, dConv1Out, dAct, pre1, true);
     this.norm1.backward(ctx, inputs, true, dAct, dInputs);

@@ -169,15 +169,17 @@ export class BatchNorm2d extends Module {
    * straight into the BN backward (backend.ts conv1x1BatchNorm): dy is the convolution's output gradient [Cout][s],
    * w its weight [Cout][C], x this layer's forward input. weight.grad and bias.grad overwritten; dx ACCUMULATES the
    * per-element part of dL/dx and `deferred` (channels [0, C) of it) the per-channel rest, for
-   * batchNormDeferredAdd once the statistics' other readers are done. False (nothing done) without the fused op.
+   * batchNormDeferredAdd once the statistics' other readers are done. `dw` (the convolution's weight.grad) is
+   * overwritten with dy . BN-ReLU(x)^T, from the same reads of x. False (nothing done) without the fused op.
    */
   backwardThroughConv1x1(ctx: Context, x: FeatureMap, relu: boolean, w: Float32Array, cout: number, dy: FeatureMap,
-    dx: FeatureMap, deferred: DeferredBatchNormGrad): boolean {
+    dx: FeatureMap, deferred: DeferredBatchNormGrad, dw: Float32Array): boolean {
     const ops = backwardOps(ctx);
     if (ops.conv1x1BatchNorm === undefined) return false;
     const c = this.numFeatures;
     ops.conv1x1BatchNorm(c, x.n * x.h * x.w, cout, w, dy.data, x.data, this.batchMean, this.invStd, this.weight.data,
-      this.bias.data, relu, dx.data, this.weight.grad, this.bias.grad, deferred.p.subarray(0, c), deferred.q.subarray(0, c));
+      this.bias.data, relu, dx.data, this.weight.grad, this.bias.grad, deferred.p.subarray(0, c), deferred.q.subarray(0, c),
+      dw, this.current(relu));
     return true;
   }
 

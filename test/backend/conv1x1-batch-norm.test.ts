@@ -3,10 +3,11 @@
  * (backend.ts conv1x1BatchNorm, batchNormDeferredAdd). Reference: two layers that read the same channels (as in a
  * dense block), each fused, then one deferred add, equal conv2d backward's dx followed by batchNorm backward per
  * layer. Native (every ISA this CPU runs, 1 and 2 threads) against the reference, on a DenseNet-BC bottleneck shape
- * and a ragged one (rows and columns not multiples of any tile). Accumulated outputs start non-zero.
+ * and a ragged one (rows and columns not multiples of any tile), with the weight gradient (through a BN-ReLU input
+ * transform, and without). Accumulated outputs start non-zero, overwritten ones NaN.
  */
 import { test } from 'node:test';
-import { convGeometry, type BackwardOps } from '../../src/backend/backend.js';
+import { convGeometry, type BackwardOps, type ConvPre } from '../../src/backend/backend.js';
 import { loadNative, type NativeBackend } from '../../src/backend/native/index.js';
 import { referenceBackend } from '../../src/backend/reference/index.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -27,7 +28,7 @@ function rand(rng: Rng, n: number, scale = 1): Float32Array {
   return a;
 }
 
-interface Layer { w: Float32Array; dy: Float32Array; gamma: Float32Array; beta: Float32Array }
+interface Layer { w: Float32Array; dy: Float32Array; gamma: Float32Array; beta: Float32Array; pre: ConvPre | null }
 interface Case { c: number; s: number; cout: number; x: Float32Array; mean: Float32Array; invStd: Float32Array; dx0: Float32Array; layers: Layer[] }
 
 function makeCase(c: number, s: number, cout: number, seed: number): Case {
@@ -45,26 +46,30 @@ function makeCase(c: number, s: number, cout: number, seed: number): Case {
     mean[ch] = m;
     invStd[ch] = 1 / Math.sqrt(v / s + 1e-5);
   }
-  const layers = [0, 1].map(() => ({
+  // layer 0's weight gradient reads x through a BN-ReLU transform (as in memory-efficient training), layer 1's x itself
+  const layers = [0, 1].map((i) => ({
     w: rand(rng, cout * c, Math.sqrt(3 / c)), dy: rand(rng, cout * s), gamma: rand(rng, c), beta: rand(rng, c, 0.5),
+    pre: i === 0 ? { scale: rand(rng, c), shift: rand(rng, c), relu: true } : null,
   }));
   return { c, s, cout, x, mean, invStd, dx0: rand(rng, c * s), layers };
 }
 
-interface Out { dx: Float32Array; dgamma: Float32Array[]; dbeta: Float32Array[] }
+interface Out { dx: Float32Array; dgamma: Float32Array[]; dbeta: Float32Array[]; dw: Float32Array[] }
 
 /** Both layers fused, then the deferred terms once. */
 function fused(bw: BackwardOps, k: Case, relu: boolean): Out & { p: Float32Array; q: Float32Array } {
   const dx = k.dx0.slice();
   const p = new Float32Array(k.c);
   const q = new Float32Array(k.c);
-  const out = { dx, dgamma: [] as Float32Array[], dbeta: [] as Float32Array[], p, q };
+  const out = { dx, dgamma: [] as Float32Array[], dbeta: [] as Float32Array[], dw: [] as Float32Array[], p, q };
   for (const l of k.layers) {
     const dgamma = new Float32Array(k.c).fill(NaN);
     const dbeta = new Float32Array(k.c).fill(NaN);
-    bw.conv1x1BatchNorm!(k.c, k.s, k.cout, l.w, l.dy, k.x, k.mean, k.invStd, l.gamma, l.beta, relu, dx, dgamma, dbeta, p, q);
+    const dw = new Float32Array(k.cout * k.c).fill(NaN);
+    bw.conv1x1BatchNorm!(k.c, k.s, k.cout, l.w, l.dy, k.x, k.mean, k.invStd, l.gamma, l.beta, relu, dx, dgamma, dbeta, p, q, dw, l.pre);
     out.dgamma.push(dgamma);
     out.dbeta.push(dbeta);
+    out.dw.push(dw);
   }
   out.p = p.slice();
   out.q = q.slice();
@@ -75,11 +80,13 @@ function fused(bw: BackwardOps, k: Case, relu: boolean): Out & { p: Float32Array
 /** Per layer: the convolution's dx into a fresh buffer, then batch norm backward accumulating into dx. */
 function unfused(bw: BackwardOps, k: Case, relu: boolean): Out {
   const dx = k.dx0.slice();
-  const out: Out = { dx, dgamma: [], dbeta: [] };
+  const out: Out = { dx, dgamma: [], dbeta: [], dw: [] };
   const g = convGeometry(1, k.c, 1, k.s, k.cout, 1, 1, 0);
   for (const l of k.layers) {
     const dAct = new Float32Array(k.c * k.s);
-    bw.conv2d(g, k.x, l.w, l.dy, dAct, null, null, null, true);
+    const dw = new Float32Array(k.cout * k.c);
+    bw.conv2d(g, k.x, l.w, l.dy, dAct, dw, null, l.pre, true);
+    out.dw.push(dw);
     const dgamma = new Float32Array(k.c);
     const dbeta = new Float32Array(k.c);
     bw.batchNorm(k.c, k.s, k.x, k.mean, k.invStd, l.gamma, l.beta, relu, dAct, dx, dgamma, dbeta);
@@ -106,6 +113,7 @@ for (const relu of [true, false]) {
     for (let i = 0; i < 2; i++) {
       near(a.dgamma[i], b.dgamma[i], `dgamma of layer ${i}`);
       near(a.dbeta[i], b.dbeta[i], `dbeta of layer ${i}`);
+      near(a.dw[i], b.dw[i], `dw of layer ${i}`);
     }
   });
 }
@@ -140,6 +148,7 @@ for (const [what, c, s, cout] of SHAPES) {
           for (let i = 0; i < 2; i++) {
             near(a.dgamma[i], e.dgamma[i], `dgamma of layer ${i}`);
             near(a.dbeta[i], e.dbeta[i], `dbeta of layer ${i}`);
+            near(a.dw[i], e.dw[i], `dw of layer ${i}`);
           }
         });
       }

@@ -6,14 +6,16 @@
  *   dx += k * (s*dz - dbeta - xhat*dgamma),  k = gamma*invStd/s,
  * split as dx += gamma*invStd*dz now and dx += P + Q*(x - mean) later, with P += -k*dbeta, Q += -k*dgamma*invStd
  * (xhat = (x - mean)*invStd). Layers that share a channel's mean sum their P and Q, so the later part runs once.
- * Not a fast path: float64 loops, one row of g at a time.
+ * With dw, the convolution's weight gradient too (x' = pre(x), rounded as scale-shift.ts stores it). Not a fast path:
+ * float64 loops, one row of g at a time.
  */
-import type { F32 } from '../backend.js';
+import type { ConvPre, F32 } from '../backend.js';
 import { expectDims, expectLength } from '../validate.js';
 
 export function conv1x1BatchNormBackward(
   c: number, s: number, cout: number, w: F32, dy: F32, x: F32, mean: F32, invStd: F32, gamma: F32, beta: F32,
-  relu: boolean, dx: F32, dgamma: F32, dbeta: F32, deferredP: F32, deferredQ: F32,
+  relu: boolean, dx: F32, dgamma: F32, dbeta: F32, deferredP: F32, deferredQ: F32, dw: F32 | null = null,
+  pre: ConvPre | null = null,
 ): void {
   const op = 'conv1x1BatchNorm backward';
   expectDims(op, { c, s, cout });
@@ -23,6 +25,8 @@ export function conv1x1BatchNormBackward(
   const vecs = [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['beta', beta], ['dgamma', dgamma], ['dbeta', dbeta],
     ['deferredP', deferredP], ['deferredQ', deferredQ]] as const;
   for (const [name, arr] of vecs) expectLength(op, name, arr, { c });
+  expectLength(op, 'dw', dw, { cout, c });
+  if (pre) for (const [name, arr] of [['pre.scale', pre.scale], ['pre.shift', pre.shift]] as const) expectLength(op, name, arr, { c });
   const g = new Float64Array(s); // one row of w^T . dy
   for (let ch = 0; ch < c; ch++) {
     g.fill(0);
@@ -49,6 +53,17 @@ export function conv1x1BatchNormBackward(
     const k = ca / s;
     deferredP[ch] += -k * sumDz;
     deferredQ[ch] += -k * sumDzXhat * is;
+    if (dw === null) continue;
+    for (let co = 0; co < cout; co++) { // dw[co][ch] = sum_i dy[co][i] * x'[ch][i] (conv2d-backward.ts for 1x1)
+      let t = 0;
+      for (let i = 0; i < s; i++) {
+        let v = x[base + i];
+        if (pre) v = Math.fround(v * pre.scale[ch] + pre.shift[ch]); // as scale-shift.ts stores it
+        if (pre?.relu && !(v > 0)) v = 0;
+        t += dy[co * s + i] * v;
+      }
+      dw[co * c + ch] = t;
+    }
   }
 }
 
