@@ -56,8 +56,9 @@ export class DenseBlock extends Module {
     // With the backend's fused conv1x1BatchNorm, each layer's norm1 leaves the per-channel terms of its backward
     // in `deferred` (they use the channel's batch mean, the same for every layer: SharedBatchStats), and they are
     // added once per channel when its gradient is otherwise complete: before its producer's backward, or at the end
-    // for the block input. DenseNet-BC-100 batch 64, 2 threads: BN+ReLU backward + conv 1x1 backward, ms/step
-    // (bench/step-profile.ts, same run, medians): see the profile comment in bench/step-profile.ts.
+    // for the block input. DenseNet-BC-100 batch 64, 2 threads, loaded machine (load 5-10 on 2 cores), fused vs
+    // unfused in the same run (bench/train-ab.ts, interleaved, medians): CPU time 1822 vs 1917 ms/step (0.95, 7 reps),
+    // wall 0.97 (9 reps); bytes moved by the ops (bench/traffic.ts model) 6.5 vs 8.5 GB/step.
     const ops = backwardOps(ctx);
     const d = ops.conv1x1BatchNorm !== undefined && ops.batchNormDeferredAdd !== undefined ? this.deferred : undefined;
     if (d !== undefined) {
