@@ -20,7 +20,7 @@ import { variantConfig } from '../src/models/variants.js';
 import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { median, ROOT, spawnJson, timeIt, TORCH_ENV } from './lib.js';
-import { profileStep } from './step-profile.js';
+import { profileStep, stepTraffic, withoutFusedBackward } from './step-profile.js';
 import { INFER_IMAGES, inferE2E } from './infer-e2e.js';
 
 const LARGE = `${ROOT}test/fixtures/large/`;
@@ -164,6 +164,14 @@ function stepBreakdown(be: NativeBackend): { step_ms: number } {
     rows.push({
       case: `  step: ${label}`, ours: ms, ours_unit: 'ms/step', peer: 'whole step',
       peer_value: p.step_ms, ratio: ms / p.step_ms, ratio_means: 'of the step',
+    });
+  }
+  // bytes by bench/traffic.ts's model (no timing): the step as trained, and without the fused backward ops
+  for (const [what, b] of [['', be], [' (unfused backward)', withoutFusedBackward(be)]] as const) {
+    const t = stepTraffic(b, TRAIN_MODEL, TRAIN_BATCH);
+    rows.push({
+      case: `  step: bytes moved by the ops${what}`, ours: t.moved / 1e9, ours_unit: 'GB/step',
+      peer: 'minimum (each tensor read/written once)', peer_value: t.minimum / 1e9, ratio: t.moved / t.minimum, ratio_means: 'x the minimum',
     });
   }
   return { step_ms: p.step_ms };

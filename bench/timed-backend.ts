@@ -27,6 +27,10 @@ export function timed(be: Backend, times: Times): Backend {
     conv2d: wrap((g: ConvGeometry) => `${convKind(g)} bwd`, bw.conv2d.bind(bw)),
     batchNorm: wrap('BN bwd', bw.batchNorm.bind(bw)),
     relu: wrap('rest', bw.relu.bind(bw)),
+    ...(bw.conv1x1BatchNorm && bw.batchNormDeferredAdd ? {
+      conv1x1BatchNorm: wrap('conv 1x1 bwd + BN bwd', bw.conv1x1BatchNorm.bind(bw)),
+      batchNormDeferredAdd: wrap('BN bwd', bw.batchNormDeferredAdd.bind(bw)),
+    } : {}),
     maxPool2d: wrap('pools', bw.maxPool2d.bind(bw)),
     avgPool2d: wrap('pools', bw.avgPool2d.bind(bw)),
     globalAvgPool: wrap('pools', bw.globalAvgPool.bind(bw)),

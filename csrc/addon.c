@@ -265,7 +265,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"conv2dBackward", js_conv2d_backward}, {"batchNormBackward", js_batch_norm_backward},
       {"reluBackward", js_relu_backward}, {"maxPool2dBackward", js_max_pool_backward},
       {"avgPool2dBackward", js_avg_pool_backward}, {"globalAvgPoolBackward", js_global_avg_pool_backward},
-      {"linearBackward", js_linear_backward},
+      {"linearBackward", js_linear_backward}, {"conv1x1BatchNormBackward", js_conv1x1_batch_norm_backward},
+      {"batchNormDeferredAdd", js_batch_norm_deferred_add},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;

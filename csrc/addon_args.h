@@ -51,5 +51,7 @@ napi_value js_max_pool_backward(napi_env env, napi_callback_info info);
 napi_value js_avg_pool_backward(napi_env env, napi_callback_info info);
 napi_value js_global_avg_pool_backward(napi_env env, napi_callback_info info);
 napi_value js_linear_backward(napi_env env, napi_callback_info info);
+napi_value js_conv1x1_batch_norm_backward(napi_env env, napi_callback_info info);
+napi_value js_batch_norm_deferred_add(napi_env env, napi_callback_info info);
 
 #endif

@@ -113,3 +113,46 @@ napi_value js_linear_backward(napi_env env, napi_callback_info info) {
   dn_pool_unlock();
   return na_undefined(env);
 }
+
+/* conv1x1BatchNormBackward(c, s, cout, w, dy, x, mean, invStd, gamma, beta, relu, dx, dgamma, dbeta, deferredP,
+ *                          deferredQ[, dw|null[, preScale|null, preShift, preRelu]]): dx += gamma*invStd*dz,
+ * dz = mask * (w^T . dy); deferred terms added; dw = dy . pre(x)^T */
+napi_value js_conv1x1_batch_norm_backward(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!na_begin(&a, env, info, "conv1x1BatchNorm backward", 16)) return 0;
+  size_t c = na_size(&a, 0, "c"), s = na_size(&a, 1, "s"), cout = na_size(&a, 2, "cout"), cs = na_mul(&a, c, s);
+  struct dn_bn1x1 f = {.c = c, .s = s, .cout = cout, .dw = 0, .pre_scale = 0, .pre_shift = 0, .pre_relu = 0};
+  f.w = F32(3, "w", na_mul(&a, cout, c));
+  f.dy = F32(4, "dy", na_mul(&a, cout, s));
+  f.x = F32(5, "x", cs);
+  f.mean = F32(6, "mean", c), f.inv_std = F32(7, "invStd", c), f.gamma = F32(8, "gamma", c), f.beta = F32(9, "beta", c);
+  f.relu = na_bool(&a, 10, "relu");
+  f.dx = F32(11, "dx", cs);
+  float *dgamma = F32(12, "dgamma", c), *dbeta = F32(13, "dbeta", c), *p = F32(14, "deferredP", c), *q = F32(15, "deferredQ", c);
+  if (a.argc > 16) f.dw = F32_OR_NULL(16, "dw", na_mul(&a, cout, c));
+  na_pre(&a, 17, c, &f.pre_scale, &f.pre_shift, &f.pre_relu);
+  if (a.failed) return 0;
+  if (c == 0 || s == 0) {
+    if (f.dw)
+      for (size_t i = 0; i < cout * c; i++) f.dw[i] = 0.0f;
+    return na_undefined(env);
+  }
+  dn_pool_lock();
+  dn_conv1x1_bn_backward(&f, dgamma, dbeta, p, q);
+  dn_pool_unlock();
+  return na_undefined(env);
+}
+
+/* batchNormDeferredAdd(c, s, x, mean, p, q, dx): dx += p[c] + q[c] * (x - mean[c]) */
+napi_value js_batch_norm_deferred_add(napi_env env, napi_callback_info info) {
+  struct args a;
+  if (!na_begin(&a, env, info, "batchNorm deferred add", 7)) return 0;
+  size_t c = na_size(&a, 0, "c"), s = na_size(&a, 1, "s"), cs = na_mul(&a, c, s);
+  const float *x = F32(2, "x", cs), *mean = F32(3, "mean", c), *p = F32(4, "p", c), *q = F32(5, "q", c);
+  float *dx = F32(6, "dx", cs);
+  if (a.failed) return 0;
+  dn_pool_lock();
+  dn_bn_deferred_add(c, s, x, mean, p, q, dx);
+  dn_pool_unlock();
+  return na_undefined(env);
+}

@@ -42,6 +42,11 @@ void dn_batch_norm_backward(size_t c, size_t s, const float *x, const float *mea
                             const float *gamma, const float *beta, int relu, const float *dy, float *dx, float *dgamma,
                             float *dbeta, int dx_overwrite);
 void dn_relu_backward(size_t size, const float *y, const float *dy, float *dx);
+/* conv1x1_bn_backward.c: dx += gamma*invStd*dz of BN(+ReLU) backward with dz from the 1x1 conv's input gradient
+ * w^T . dy; dgamma, dbeta overwritten; the per-channel terms that need them ADDED to def_p, def_q */
+void dn_conv1x1_bn_backward(const struct dn_bn1x1 *f, float *dgamma, float *dbeta, float *def_p, float *def_q);
+/* dx [c][s] += p[c] + q[c] * (x - mean[c]) */
+void dn_bn_deferred_add(size_t c, size_t s, const float *x, const float *mean, const float *p, const float *q, float *dx);
 void dn_max_pool_backward(const struct dn_pool *g, const float *x, const float *dy, float *dx);
 void dn_avg_pool_backward(const struct dn_pool *g, const float *dy, float *dx);
 void dn_global_avg_pool_backward(size_t c, size_t n, size_t hw, const float *dy, float *dx);

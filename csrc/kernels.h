@@ -68,6 +68,23 @@ struct dn_gemm {
 };
 
 /*
+ * A 1x1 stride-1 convolution's input gradient fused with the training BN(+ReLU) backward in front of it
+ * (conv1x1_bn_backward.c): w [cout][c], dy [cout][s], x [c][s] (the BN's input), per-channel mean, inv_std,
+ * gamma, beta [c]; dx [c][s] accumulates.
+ */
+struct dn_bn1x1 {
+  size_t c, s, cout;
+  const float *w, *dy, *x, *mean, *inv_std, *gamma, *beta;
+  int relu;
+  float *dx;
+  /* optional: the convolution's weight gradient dw [cout][c] = dy . x'^T (overwritten) from the same reads of x,
+   * x' = x * pre_scale + pre_shift (max 0 if pre_relu) when pre_scale is set, else x */
+  float *dw;
+  const float *pre_scale, *pre_shift;
+  int pre_relu;
+};
+
+/*
  * A stride-1 convolution on padded flat images (conv_s1.c): y (+)= op(A) . im2col(x) (+ bias when beta = 0),
  * op(A) [cout][cin*kh*kw] = a[m*lda + kk], or with a_flip as in dn_gemm (an input gradient: x = dy, y = dx).
  */
@@ -141,6 +158,13 @@ struct dn_kernels {
   void (*conv_wino_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
   /* dy [n][c] -> dx [c][n][hw], channels [c0, c1) */
   void (*global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
+  /* conv1x1_bn_backward.c: rows [r0, r1), columns [p0, p1); sums[r - r0] += sum dz, sums[r1 - r0 + r - r0] +=
+   * sum dz*xhat; with f->dw, columns must be all of them, and dw's columns [r0, r1) are written */
+  void (*conv1x1_bn_part)(const struct dn_bn1x1 *f, size_t r0, size_t r1, size_t p0, size_t p1, double *sums,
+                          float *scratch);
+  /* rows [c0, c1) of dx [c][s] += p[c] + q[c] * (x - mean[c]) */
+  void (*bn_deferred_add)(size_t c0, size_t c1, size_t s, const float *x, const float *mean, const float *p,
+                          const float *q, float *dx);
   /* fma_peak.c (benchmarks only): iters rounds of register-only FMAs, fma_peak_flops_per_iter flops each */
   float (*fma_peak)(size_t iters);
   size_t (*fma_peak_flops_per_iter)(void);
@@ -212,6 +236,10 @@ size_t K(conv_s1_tiles)(const struct dn_conv *g);
 void K(conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
 size_t K(conv_wino_blocks)(const struct dn_conv *g);
 void K(conv_wino_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
+void K(conv1x1_bn_part)(const struct dn_bn1x1 *f, size_t r0, size_t r1, size_t p0, size_t p1, double *sums,
+                        float *scratch);
+void K(bn_deferred_add)(size_t c0, size_t c1, size_t s, const float *x, const float *mean, const float *p,
+                        const float *q, float *dx);
 float K(fma_peak)(size_t iters);
 size_t K(fma_peak_flops_per_iter)(void);
 

@@ -38,6 +38,8 @@ const struct dn_kernels DN_TABLE_NAME(DN_SUFFIX) = {
     .conv_s1_part = K(conv_s1_part),
     .conv_wino_blocks = K(conv_wino_blocks),
     .conv_wino_part = K(conv_wino_part),
+    .conv1x1_bn_part = K(conv1x1_bn_part),
+    .bn_deferred_add = K(bn_deferred_add),
     .fma_peak = K(fma_peak),
     .fma_peak_flops_per_iter = K(fma_peak_flops_per_iter),
 };

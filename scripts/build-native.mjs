@@ -28,7 +28,7 @@ const extraFlags = (arg('--cflags') ?? '').split(/\s+/).filter(Boolean);
 const verbose = process.argv.includes('--verbose');
 
 /** Kernel sources: compiled once per ISA (they define suffixed symbols, see csrc/common.h). */
-const KERNELS = ['gemm', 'im2col', 'conv2d', 'conv_s1', 'conv_wino', 'conv2d_dx', 'conv2d_dw', 'linear', 'scale_shift', 'channel_stats', 'batch_norm_backward',
+const KERNELS = ['gemm', 'im2col', 'conv2d', 'conv_s1', 'conv_wino', 'conv2d_dx', 'conv2d_dw', 'linear', 'scale_shift', 'channel_stats', 'batch_norm_backward', 'conv1x1_bn_backward',
   'pool', 'pool_backward', 'softmax', 'eltwise', 'fma_peak', 'table'];
 /** Host-only sources (threads, N-API): compiled once, never for wasm. */
 const HOST = ['dispatch', 'threadpool', 'addon_args', 'addon', 'addon_backward'];

@@ -172,6 +172,25 @@ export interface BackwardOps {
   /** dx = dy where y > 0 else 0 (y is the ReLU output); dx may alias dy. */
   relu(size: number, y: F32, dy: F32, dx: F32): void;
 
+  /**
+   * Optional fusion (a DenseNet layer's norm1 -> relu1 -> conv1x1 backward): the 1x1 stride-1 convolution's input
+   * gradient g = w^T . dy (w [cout][c], dy [cout][s]) taken straight into the training batch norm (+ReLU) backward
+   * of `batchNorm` above with g as its dy, so g never exists in memory. Writes dgamma, dbeta (overwritten) and
+   * ACCUMULATES only the per-element part of dL/dx, dx += gamma * invStd * dz; the per-channel rest,
+   * -k*dbeta - k*dgamma*xhat (k = gamma*invStd/s), is deferred: deferredP[c] += -k*dbeta,
+   * deferredQ[c] += -k*dgamma*invStd, for `batchNormDeferredAdd` to apply once for every layer that read channel c
+   * (they share its batch mean). batchNorm backward = this, then batchNormDeferredAdd on the same P, Q (from zero).
+   * With `dw` [cout][c], also the convolution's weight gradient from the same reads of x: dw = dy . x'^T
+   * (overwritten), x' = pre(x) (ConvPre: the BN-ReLU's forward transform), or x itself when pre is null.
+   */
+  conv1x1BatchNorm?(
+    c: number, s: number, cout: number, w: F32, dy: F32, x: F32, mean: F32, invStd: F32, gamma: F32, beta: F32,
+    relu: boolean, dx: F32, dgamma: F32, dbeta: F32, deferredP: F32, deferredQ: F32, dw?: F32 | null, pre?: ConvPre | null,
+  ): void;
+
+  /** The deferred batch-norm terms: dx[c][i] += p[c] + q[c] * (x[c][i] - mean[c]), x, dx [c][s]. Present with conv1x1BatchNorm. */
+  batchNormDeferredAdd?(c: number, s: number, x: F32, mean: F32, p: F32, q: F32, dx: F32): void;
+
   /** Max pooling backward: routes dy to the arg-max of each window (first max wins); dx overwritten. */
   maxPool2d(g: PoolGeometry, x: F32, dy: F32, dx: F32): void;
 

@@ -4,8 +4,8 @@
  * C_in + L*k rows: whoever produces the block input writes its first C_in rows, each layer appends k rows,
  * and concatenation never copies. Its gradient is one buffer of the same shape.
  */
-import { BatchNorm2d, SharedBatchStats } from '../nn/batchnorm.js';
-import { channels, featureMap, type Context, type FeatureMap } from '../nn/context.js';
+import { BatchNorm2d, DeferredBatchNormGrad, SharedBatchStats } from '../nn/batchnorm.js';
+import { backwardOps, channels, featureMap, type Context, type FeatureMap } from '../nn/context.js';
 import { Conv2d } from '../nn/conv.js';
 import { Module } from '../nn/module.js';
 import { AvgPool2d, ReLU } from '../nn/pool.js';
@@ -17,6 +17,8 @@ export class DenseBlock extends Module {
   readonly outChannels: number;
   /** Training: batch statistics of the buffer's channels, computed once per step for every BN that reads them. */
   readonly stats: SharedBatchStats;
+  /** Training, fused backward: the layers' deferred norm1 terms per channel of the buffer (see backward). */
+  readonly deferred: DeferredBatchNormGrad;
 
   constructor(readonly inChannels: number, numLayers: number, readonly growthRate: number, bottleneck: boolean, bnSize: number, dropRate: number, rng: Rng | null) {
     super();
@@ -25,6 +27,7 @@ export class DenseBlock extends Module {
     }
     this.outChannels = inChannels + numLayers * growthRate;
     this.stats = new SharedBatchStats(this.outChannels);
+    this.deferred = new DeferredBatchNormGrad(this.outChannels);
   }
 
   /** The block's buffer [C_in + L*k][N][H][W] in workspace slot `slot`. */
@@ -50,10 +53,32 @@ export class DenseBlock extends Module {
    * inputs' gradient to the rows before. Afterwards rows [0, C_in) hold the block input's gradient.
    */
   backward(ctx: Context, buf: FeatureMap, grad: FeatureMap): void {
-    for (let l = this.layers.length - 1; l >= 0; l--) {
-      const c = this.inChannels + l * this.growthRate;
-      this.layers[l].backward(ctx, channels(buf, 0, c), channels(grad, c, this.growthRate), channels(grad, 0, c));
+    // With the backend's fused conv1x1BatchNorm, each layer's norm1 leaves the per-channel terms of its backward
+    // in `deferred` (they use the channel's batch mean, the same for every layer: SharedBatchStats), and they are
+    // added once per channel when its gradient is otherwise complete: before its producer's backward, or at the end
+    // for the block input. DenseNet-BC-100 batch 64, 2 threads, loaded machine (load 5-10 on 2 cores), fused vs
+    // unfused in the same run (bench/train-ab.ts, interleaved, medians): CPU time 1822 vs 1917 ms/step (0.95, 7 reps),
+    // wall 0.97 (9 reps); bytes moved by the ops (bench/traffic.ts model) 6.5 vs 8.5 GB/step.
+    const ops = backwardOps(ctx);
+    const d = ops.conv1x1BatchNorm !== undefined && ops.batchNormDeferredAdd !== undefined ? this.deferred : undefined;
+    if (d !== undefined) {
+      d.p.fill(0);
+      d.q.fill(0);
     }
+    const last = this.layers.length - 1;
+    for (let l = last; l >= 0; l--) {
+      const c = this.inChannels + l * this.growthRate;
+      if (d !== undefined && l < last) this.addDeferred(ctx, buf, grad, c, c + this.growthRate);
+      this.layers[l].backward(ctx, channels(buf, 0, c), channels(grad, c, this.growthRate), channels(grad, 0, c), d);
+    }
+    if (d !== undefined) this.addDeferred(ctx, buf, grad, 0, this.inChannels);
+  }
+
+  /** grad rows [c0, c1) += the deferred BN terms of every layer that read them (backend.ts batchNormDeferredAdd). */
+  private addDeferred(ctx: Context, buf: FeatureMap, grad: FeatureMap, c0: number, c1: number): void {
+    const s = buf.n * buf.h * buf.w;
+    backwardOps(ctx).batchNormDeferredAdd!(c1 - c0, s, channels(buf, c0, c1 - c0).data, this.stats.mean.subarray(c0, c1),
+      this.deferred.p.subarray(c0, c1), this.deferred.q.subarray(c0, c1), channels(grad, c0, c1 - c0).data);
   }
 }
 
@@ -94,7 +119,10 @@ export class Transition extends Module {
     return y;
   }
 
-  /** dOut: gradient of the output; dx (the block's gradient buffer) ACCUMULATES. */
+  /**
+   * dOut: gradient of the output; dx (the block's gradient buffer) is OVERWRITTEN: the norm reads every channel of
+   * the block, so its backward is the first to write each row, and a fresh buffer needs no zero-fill.
+   */
   backward(ctx: Context, x: FeatureMap, dOut: FeatureMap, dx: FeatureMap): void {
     const s = x.n * x.h * x.w;
     // the convolution's input again: memory-efficient training pools BN-ReLU(x) fused as the forward did
@@ -107,7 +135,7 @@ export class Transition extends Module {
     this.conv.backward(ctx, pooled, dOut, dPooled, null, true);
     const dAct = featureMap(ctx.ws.get('grad.act', x.c * s), x.c, x.n, x.h, x.w);
     this.pool.backward(ctx, dPooled, dAct);
-    this.norm.backward(ctx, x, true, dAct, dx);
+    this.norm.backward(ctx, x, true, dAct, dx, true);
   }
 
   /** BN-ReLU(x), stored per transition in naive training only. */

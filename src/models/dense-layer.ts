@@ -7,7 +7,7 @@
  * while reading its input (backend.ts ConvPre), in forward and for its weight gradient, so there is nothing
  * to store or recompute. Naive training (memoryEfficient off, the comparison baseline) stores them.
  */
-import { BatchNorm2d, type SharedBatchStats } from '../nn/batchnorm.js';
+import { BatchNorm2d, type DeferredBatchNormGrad, type SharedBatchStats } from '../nn/batchnorm.js';
 import { featureMap, kept, keptIfNaive, type Context, type FeatureMap } from '../nn/context.js';
 import { Conv2d } from '../nn/conv.js';
 import { Module } from '../nn/module.js';
@@ -73,9 +73,11 @@ export class DenseLayer extends Module {
 
   /**
    * Backward of the last training forward. dOut: the gradient of this layer's k rows (complete: every later
-   * layer has added its part); dInputs: the gradient rows of its inputs, ACCUMULATED into.
+   * layer has added its part); dInputs: the gradient rows of its inputs, ACCUMULATED into. With `deferred` (the
+   * block's, when the backend fuses a 1x1 convolution's input gradient into the BN backward before it), norm1's
+   * per-channel terms go there instead of into dInputs (DenseBlock.backward applies them).
    */
-  backward(ctx: Context, inputs: FeatureMap, dOut: FeatureMap, dInputs: FeatureMap): void {
+  backward(ctx: Context, inputs: FeatureMap, dOut: FeatureMap, dInputs: FeatureMap, deferred?: DeferredBatchNormGrad): void {
     const ws = ctx.ws;
     const s = inputs.n * inputs.h * inputs.w;
     this.drop.backward(ctx, dOut);
@@ -91,9 +93,15 @@ export class DenseLayer extends Module {
       dConv1Out = { ...mid, data: ws.get('grad.mid', mid.c * s) };
       this.norm2!.backward(ctx, mid, true, dB, dConv1Out, true);
     }
+    const xConv1 = fused ? inputs : { ...inputs, data: this.slot(ctx, 'act', inputs.c, inputs) };
+    const pre1 = fused ? this.norm1.current(true) : null;
+    // conv1's gradients inside norm1's backward (backend.ts conv1x1BatchNorm): the [C_in][s] gradient of
+    // BN-ReLU(inputs) is never written, inputs are read once for dw and dx, and dInputs read and written once
+    if (deferred !== undefined && this.conv1.kernel === 1 && this.conv1.bias === null &&
+      this.norm1.backwardThroughConv1x1(ctx, inputs, true, this.conv1.weight.data, this.conv1.outChannels, dConv1Out, dInputs,
+        deferred, this.conv1.weight.grad)) return;
     const dAct = { ...inputs, data: ws.get('grad.act', inputs.c * s) };
-    if (fused) this.conv1.backward(ctx, inputs, dConv1Out, dAct, this.norm1.current(true), true);
-    else this.conv1.backward(ctx, { ...inputs, data: this.slot(ctx, 'act', inputs.c, inputs) }, dConv1Out, dAct, null, true);
+    this.conv1.backward(ctx, xConv1, dConv1Out, dAct, pre1, true);
     this.norm1.backward(ctx, inputs, true, dAct, dInputs);
   }
 

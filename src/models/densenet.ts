@@ -108,14 +108,16 @@ export class Features extends Module {
 
   /**
    * Backward of the last training forward. dOut: gradient of the returned features; dx (input gradient,
-   * accumulated) may be null. Block gradients alternate two zeroed buffers, each as large as its block.
+   * accumulated) may be null. Block gradients alternate two buffers, each as large as its block, and need no
+   * zero-fill: norm5 and each transition's norm read every channel of their block, so their backward overwrites
+   * the whole buffer before any layer accumulates into it.
    */
   backward(ctx: Context, x: FeatureMap, dOut: FeatureMap, dx: FeatureMap | null): void {
     const bufs = this.blockSizes(x.h, x.w).map(([h, w], i) => this.blockBuffer(ctx, i, x.n, h, w));
-    const gradOf = (i: number): FeatureMap => ({ ...bufs[i], data: ctx.ws.zeros(i % 2 === 0 ? 'grad.blockA' : 'grad.blockB', bufs[i].data.length) });
+    const gradOf = (i: number): FeatureMap => ({ ...bufs[i], data: ctx.ws.get(i % 2 === 0 ? 'grad.blockA' : 'grad.blockB', bufs[i].data.length) });
     const last = this.blocks.length - 1;
     let grad = gradOf(last);
-    this.norm5.backward(ctx, bufs[last], true, dOut, grad);
+    this.norm5.backward(ctx, bufs[last], true, dOut, grad, true);
     for (let i = last; i >= 0; i--) {
       this.blocks[i].backward(ctx, bufs[i], grad);
       if (i === 0) break;
@@ -166,8 +168,8 @@ export class Features extends Module {
     const act = { ...y, data: ctx.ws.get('features.norm0.out', size) };
     const dAct = { ...y, data: ctx.ws.get('grad.stem.act', size) };
     this.pool0.backward(ctx, act, dStem, dAct);
-    const dY = { ...y, data: ctx.ws.zeros('grad.stem.conv0', size) };
-    this.norm0!.backward(ctx, y, true, dAct, dY);
+    const dY = { ...y, data: ctx.ws.get('grad.stem.conv0', size) };
+    this.norm0!.backward(ctx, y, true, dAct, dY, true); // overwrites: no zero-fill
     this.conv0.backward(ctx, x, dY, dx);
   }
 }

@@ -28,6 +28,21 @@ export class SharedBatchStats {
   }
 }
 
+/**
+ * The deferred per-channel terms of batch-norm backward (backend.ts conv1x1BatchNorm): every BN that normalises
+ * a prefix of one dense block's buffer with the shared statistics adds its -k*dbeta and -k*dgamma*invStd here, and
+ * the block applies the sum once per channel (batchNormDeferredAdd) when the channel's gradient is complete.
+ */
+export class DeferredBatchNormGrad {
+  readonly p: Float32Array;
+  readonly q: Float32Array;
+
+  constructor(readonly channels: number) {
+    this.p = new Float32Array(channels);
+    this.q = new Float32Array(channels);
+  }
+}
+
 export class BatchNorm2d extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter;
@@ -147,6 +162,25 @@ export class BatchNorm2d extends Module {
   backward(ctx: Context, x: FeatureMap, relu: boolean, dy: FeatureMap, dx: FeatureMap, overwriteDx = false): void {
     backwardOps(ctx).batchNorm(this.numFeatures, x.n * x.h * x.w, x.data, this.batchMean, this.invStd,
       this.weight.data, this.bias.data, relu, dy.data, dx.data, this.weight.grad, this.bias.grad, overwriteDx);
+  }
+
+  /**
+   * Backward of this BN(-ReLU) and the 1x1 stride-1 convolution after it, the convolution's input gradient taken
+   * straight into the BN backward (backend.ts conv1x1BatchNorm): dy is the convolution's output gradient [Cout][s],
+   * w its weight [Cout][C], x this layer's forward input. weight.grad and bias.grad overwritten; dx ACCUMULATES the
+   * per-element part of dL/dx and `deferred` (channels [0, C) of it) the per-channel rest, for
+   * batchNormDeferredAdd once the statistics' other readers are done. `dw` (the convolution's weight.grad) is
+   * overwritten with dy . BN-ReLU(x)^T, from the same reads of x. False (nothing done) without the fused op.
+   */
+  backwardThroughConv1x1(ctx: Context, x: FeatureMap, relu: boolean, w: Float32Array, cout: number, dy: FeatureMap,
+    dx: FeatureMap, deferred: DeferredBatchNormGrad, dw: Float32Array): boolean {
+    const ops = backwardOps(ctx);
+    if (ops.conv1x1BatchNorm === undefined) return false;
+    const c = this.numFeatures;
+    ops.conv1x1BatchNorm(c, x.n * x.h * x.w, cout, w, dy.data, x.data, this.batchMean, this.invStd, this.weight.data,
+      this.bias.data, relu, dx.data, this.weight.grad, this.bias.grad, deferred.p.subarray(0, c), deferred.q.subarray(0, c),
+      dw, this.current(relu));
+    return true;
   }
 
   /**

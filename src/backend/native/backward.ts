@@ -1,6 +1,6 @@
 /**
  * The native backend's backward ops (backend.ts BackwardOps): glue for the addon's backward exports
- * (csrc/conv2d_dx.c, conv2d_dw.c, batch_norm_backward.c, pool_backward.c, eltwise.c, linear.c via
+ * (csrc/conv2d_dx.c, conv2d_dw.c, batch_norm_backward.c, conv1x1_bn_backward.c, pool_backward.c, eltwise.c, linear.c via
  * csrc/dispatch.c). Lengths are checked here without allocating, then again in C; outputs may not overlap
  * inputs except where the op allows it (batchNorm dx = dy, relu dx = dy). Softmax cross-entropy runs the
  * reference's float64 loop: [n][classes] is tiny next to one convolution, and the loss must match to 1e-6.
@@ -25,6 +25,11 @@ export interface AddonBackward {
     wo: number, dy: F32, dx: F32): void;
   globalAvgPoolBackward(c: number, n: number, hw: number, dy: F32, dx: F32): void;
   linearBackward(n: number, inF: number, outF: number, x: F32, w: F32, dy: F32, dx: F32 | null, dw: F32, db: F32 | null): void;
+  /** absent from an addon built before them (a stale prebuilt binary): the ops are then left out */
+  conv1x1BatchNormBackward?(c: number, s: number, cout: number, w: F32, dy: F32, x: F32, mean: F32, invStd: F32, gamma: F32,
+    beta: F32, relu: boolean, dx: F32, dgamma: F32, dbeta: F32, deferredP: F32, deferredQ: F32, dw: F32 | null,
+    preScale: F32 | null, preShift: F32 | null, preRelu: boolean): void;
+  batchNormDeferredAdd?(c: number, s: number, x: F32, mean: F32, p: F32, q: F32, dx: F32): void;
 }
 
 /** dx of a pooling op: sized for x, not overlapping dy (or x). */
@@ -93,6 +98,49 @@ export function makeBackward(addon: AddonBackward): BackwardOps {
       addon.batchNormBackward(c, s, x, mean, invStd, gamma, beta, relu, dy, dx, dgamma, dbeta, overwriteDx === true);
     },
 
+    conv1x1BatchNorm(c, s, cout, w, dy, x, mean, invStd, gamma, beta, relu, dx, dgamma, dbeta, deferredP, deferredQ, dw, pre): void {
+      const op = 'conv1x1BatchNorm backward';
+      const cs = c * s;
+      const vecs = [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['beta', beta], ['dgamma', dgamma], ['dbeta', dbeta],
+        ['deferredP', deferredP], ['deferredQ', deferredQ]] as const;
+      if (!(dim(c, true) && dim(s, true) && dim(cout, true) && w.length === cout * c && dy.length === cout * s &&
+        x.length === cs && dx.length === cs && vecs.every(([, v]) => v.length === c) && (!dw || dw.length === cout * c) &&
+        (!pre || (pre.scale.length === c && pre.shift.length === c)))) {
+        reject(op, () => {
+          expectDims(op, { c, s, cout });
+          expectLength(op, 'w', w, { cout, c });
+          expectLength(op, 'dy', dy, { cout, s });
+          expectLength(op, 'x', x, { c, s });
+          expectLength(op, 'dx', dx, { c, s });
+          for (const [name, arr] of vecs) expectLength(op, name, arr, { c });
+          expectLength(op, 'dw', dw ?? null, { cout, c });
+          if (pre) for (const [name, arr] of [['pre.scale', pre.scale], ['pre.shift', pre.shift]] as const) expectLength(op, name, arr, { c });
+        });
+      }
+      const outs: [string, F32 | null][] = [['dgamma', dgamma], ['dbeta', dbeta], ['deferredP', deferredP], ['deferredQ', deferredQ], ['dw', dw ?? null]];
+      expectNoOverlap(op, [['dx', dx]], [['x', x], ['w', w], ['dy', dy], ...outs]);
+      expectNoOverlap(op, outs, [['x', x], ['w', w], ['dy', dy], ['mean', mean], ['invStd', invStd], ['gamma', gamma], ['beta', beta],
+        ['pre.scale', pre?.scale ?? null], ['pre.shift', pre?.shift ?? null]]);
+      for (let i = 0; i < outs.length; i++) expectNoOverlap(op, [outs[i]], outs.slice(i + 1));
+      addon.conv1x1BatchNormBackward!(c, s, cout, w, dy, x, mean, invStd, gamma, beta, relu, dx, dgamma, dbeta, deferredP, deferredQ,
+        dw ?? null, pre?.scale ?? null, pre?.shift ?? null, pre?.relu ?? false);
+    },
+
+    batchNormDeferredAdd(c, s, x, mean, p, q, dx): void {
+      const op = 'batchNorm deferred add';
+      const cs = c * s;
+      if (!(dim(c, true) && dim(s, true) && x.length === cs && dx.length === cs && mean.length === c && p.length === c && q.length === c)) {
+        reject(op, () => {
+          expectDims(op, { c, s });
+          expectLength(op, 'x', x, { c, s });
+          expectLength(op, 'dx', dx, { c, s });
+          for (const [name, arr] of [['mean', mean], ['p', p], ['q', q]] as const) expectLength(op, name, arr, { c });
+        });
+      }
+      expectNoOverlap(op, [['dx', dx]], [['x', x], ['mean', mean], ['p', p], ['q', q]]);
+      addon.batchNormDeferredAdd!(c, s, x, mean, p, q, dx);
+    },
+
     relu(size, y, dy, dx): void {
       const op = 'relu backward';
       if (!(dim(size, false) && y.length >= size && dy.length >= size && dx.length >= size)) {
@@ -152,5 +200,9 @@ export function makeBackward(addon: AddonBackward): BackwardOps {
 
     softmaxCrossEntropy,
   };
+  if (addon.conv1x1BatchNormBackward === undefined || addon.batchNormDeferredAdd === undefined) {
+    delete ops.conv1x1BatchNorm;
+    delete ops.batchNormDeferredAdd;
+  }
   return Object.freeze(ops);
 }

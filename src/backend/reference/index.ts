@@ -7,6 +7,7 @@ import { avgPool2dBackward } from './avg-pool-backward.js';
 import { avgPool2d } from './avg-pool.js';
 import { batchNormBackward } from './batch-norm-backward.js';
 import { channelStats } from './channel-stats.js';
+import { batchNormDeferredAdd, conv1x1BatchNormBackward } from './conv1x1-batch-norm-backward.js';
 import { conv2dBackward } from './conv2d-backward.js';
 import { conv2d } from './conv2d.js';
 import { dropout } from './dropout.js';
@@ -27,6 +28,8 @@ const backward: BackwardOps = {
   conv2d: conv2dBackward,
   batchNorm: batchNormBackward,
   relu: reluBackward,
+  conv1x1BatchNorm: conv1x1BatchNormBackward,
+  batchNormDeferredAdd,
   maxPool2d: maxPool2dBackward,
   avgPool2d: avgPool2dBackward,
   globalAvgPool: globalAvgPoolBackward,
