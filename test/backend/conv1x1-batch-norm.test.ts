@@ -8,25 +8,15 @@
  */
 import { test } from 'node:test';
 import { convGeometry, type BackwardOps, type ConvPre } from '../../src/backend/backend.js';
-import { loadNative, type NativeBackend } from '../../src/backend/native/index.js';
 import { referenceBackend } from '../../src/backend/reference/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
+import { randArray } from './fixture.js';
+import { nativeOrSkip } from '../helpers/native.js';
 
-let nb: NativeBackend | null = null;
-let why = '';
-try {
-  nb = loadNative();
-} catch (e) {
-  why = (e as Error).message;
-}
-const skip = nb === null ? `native backend unavailable: ${why}` : false;
+const { nb, skip } = nativeOrSkip();
 
-function rand(rng: Rng, n: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (rng.uniform() * 2 - 1) * scale;
-  return a;
-}
+const rand = randArray;
 
 interface Layer { w: Float32Array; dy: Float32Array; gamma: Float32Array; beta: Float32Array; pre: ConvPre | null }
 interface Case { c: number; s: number; cout: number; x: Float32Array; mean: Float32Array; invStd: Float32Array; dx0: Float32Array; layers: Layer[] }

@@ -9,23 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { convGeometry, type ConvGeometry } from '../../src/backend/backend.js';
-import { loadNative, type NativeBackend } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { nativeOrSkip } from '../helpers/native.js';
+import { randArray } from './fixture.js';
 
-let nb: NativeBackend | null = null;
-let why = '';
-try {
-  nb = loadNative();
-} catch (e) {
-  why = (e as Error).message;
-}
-const skip = nb === null ? `native backend unavailable: ${why}` : false;
+const { nb, skip } = nativeOrSkip();
 
-function rand(rng: Rng, n: number, scale = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = (rng.uniform() * 2 - 1) * scale;
-  return a;
-}
+const rand = randArray;
 
 /** Expected values in float64 and the sum of |terms| of each (the scale of its rounding error). */
 interface Ref { v: Float64Array; mag: Float64Array }

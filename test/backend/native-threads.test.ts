@@ -8,19 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { convGeometry, type ConvGeometry, type ConvPre } from '../../src/backend/backend.js';
-import { loadNative, type NativeBackend } from '../../src/backend/native/index.js';
+import type { NativeBackend } from '../../src/backend/native/index.js';
 import { referenceBackend as refBackend } from '../../src/backend/reference/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
+import { nativeOrSkip } from '../helpers/native.js';
 
-let nb: NativeBackend | null = null;
-let why = '';
-try {
-  nb = loadNative();
-} catch (e) {
-  why = (e as Error).message;
-}
-const skip = nb === null ? `native backend unavailable: ${why}` : false;
+const { nb, skip } = nativeOrSkip();
 
 const rng = new Rng(99);
 const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1);

@@ -11,20 +11,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convGeometry, type ConvGeometry } from '../../src/backend/backend.js';
-import { loadNative, type NativeBackend } from '../../src/backend/native/index.js';
+import type { NativeBackend } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { referenceBackend as refBackend } from '../../src/backend/reference/index.js';
 import { assertClose } from '../helpers/check.js';
 import { gemmRef } from '../helpers/gemm-ref.js';
+import { nativeOrSkip } from '../helpers/native.js';
 
-let nb: NativeBackend | null = null;
-let why = '';
-try {
-  nb = loadNative();
-} catch (e) {
-  why = (e as Error).message;
-}
-const skip = nb === null ? `native backend unavailable: ${why}` : false;
+const { nb, skip } = nativeOrSkip();
 const addonPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/Release/densenet_native.node');
 
 const rng = new Rng(1234);
