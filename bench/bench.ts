@@ -5,7 +5,8 @@
  *  - DenseNet-BC-100 training (batch 64, 32x32, forward + backward + SGD step): ours vs PyTorch at its best of
  *    1/2 threads x naive/memory_efficient (reference/bench_torch.py), each in a process of its own;
  *  - ours on 1 vs 2 threads;
- *  - GEMM GFLOP/s against this machine's FMA peak, measured here by a register-only FMA loop (csrc/fma_peak.c);
+ *  - GEMM GFLOP/s against this machine's FMA peak, measured here by a register-only FMA loop (csrc/fma_peak.c), and
+ *    the training step's convolution FLOPs per second against the same peak (with `training` and `gemm`);
  *  - where one training step's time goes (bench/step-profile.ts);
  *  - `densenet infer` on 16 images end to end (process start to exit) vs an onnxruntime-node script (bench/infer-e2e.ts).
  * `--json FILE` writes the same rows; `--only inference,training,gemm,profile,infer` runs some sections. Not a test: the machine is shared and noisy; only same-run ratios mean much.
@@ -16,6 +17,7 @@ import { dirname } from 'node:path';
 import { loadNative, type NativeBackend } from '../src/backend/native/index.js';
 import { readWeightsFile } from '../src/io/weights-file.js';
 import { DenseNet } from '../src/models/densenet.js';
+import { summarize } from '../src/models/summary.js';
 import { variantConfig } from '../src/models/variants.js';
 import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -90,6 +92,10 @@ async function inference(be: NativeBackend): Promise<void> {
 
 interface TrainRun { images_per_s: number; threads: number }
 
+/** Our 2-thread training throughput and the 2-core FMA peak, for the FLOP-share row (both sections must run). */
+let trainImagesPerS: number | null = null;
+let peak2: number | null = null;
+
 function training(): void {
   const steps = String(Math.max(3, reps));
   const ours = (threads: number): TrainRun | null => spawnJson<TrainRun>(process.execPath,
@@ -107,6 +113,7 @@ function training(): void {
   }
   if (best === null) console.log('PyTorch row skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)');
   const o = two?.images_per_s ?? null;
+  trainImagesPerS = o;
   rows.push({
     case: `DenseNet-BC-100 training, batch ${TRAIN_BATCH}, 32x32 (2 threads)`, ours: o, ours_unit: 'images/s',
     peer: best ? `PyTorch ${best.threads} thread${best.threads > 1 ? 's' : ''}, ${best.mode}` : 'PyTorch',
@@ -140,6 +147,7 @@ function gemm(be: NativeBackend, threadsDefault: number): void {
     be.setThreads(t); // before asking for the flops: fmaPeak runs on at most the pool's threads
     return gflops(be, t, be.fmaPeak(1, t) * peakIters, () => be.fmaPeak(peakIters, t));
   });
+  peak2 = peak[1];
   const fill = (n: number): Float32Array => new Float32Array(n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
   const shapes: [string, number, number, number][] = [
     ['GEMM 1024x1024x1024', 1024, 1024, 1024],
@@ -203,6 +211,15 @@ if (section('inference')) await inference(be);
 if (section('training')) training();
 if (section('gemm')) gemm(be, threads);
 const profile = section('profile') ? stepBreakdown(be) : null;
+if (trainImagesPerS !== null && peak2 !== null) {
+  // forward MACs per image (conv + the tiny classifier), x2 flops, x3 for forward + input and weight gradients
+  const macs = summarize(new DenseNet(variantConfig(TRAIN_MODEL), 0, { init: false }), 3, 32, 32).macs;
+  const rate = (6 * macs * trainImagesPerS) / 1e9;
+  rows.push({
+    case: 'DenseNet-BC-100 training: conv FLOPs (3 x 2 x forward MACs) per second, 2 threads', ours: rate, ours_unit: 'GFLOP/s',
+    peer: 'FMA peak, 2 cores (measured)', peer_value: peak2, ratio: rate / peak2, ratio_means: 'of peak',
+  });
+}
 if (section('infer')) {
   const r = inferE2E(Math.max(5, reps));
   rows.push({
