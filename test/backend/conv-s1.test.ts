@@ -8,13 +8,12 @@
  * ISA this CPU has, 1 and 2 threads. The reference runs once per case.
  */
 import { test } from 'node:test';
-import { convGeometry, type Backend, type ConvGeometry, type ConvPre } from '../../src/backend/backend.js';
+import { convGeometry, type Backend, type ConvGeometry } from '../../src/backend/backend.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { availableBackends } from '../../src/backend/select.js';
-import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
 import { backendConfigs } from './cases.js';
-import { randArray } from './fixture.js';
+import { convInputs, type ConvInputs } from './fixture.js';
 
 const fast = (await availableBackends()).filter((b) => b.name !== 'reference' && b.backward);
 
@@ -34,20 +33,8 @@ const CASES: [string, ConvGeometry, boolean][] = [
   ['3x3 pad 0 90->33 at 10x12 batch 1', convGeometry(1, 90, 10, 12, 33, 3, 1, 0), true],
 ];
 
-interface Inputs { x: Float32Array; w: Float32Array; bias: Float32Array; dy: Float32Array; dx0: Float32Array; pre: ConvPre }
-
-function inputs(g: ConvGeometry): Inputs {
-  const rng = new Rng(g.cin * 13 + g.cout * 5 + g.h * 3 + g.n);
-  const kdim = g.cin * g.kh * g.kw;
-  return {
-    x: randArray(rng, g.cin * g.n * g.h * g.w, 2),
-    w: randArray(rng, g.cout * kdim, Math.sqrt(3 / kdim)),
-    bias: randArray(rng, g.cout),
-    dy: randArray(rng, g.cout * g.n * g.ho * g.wo),
-    dx0: randArray(rng, g.cin * g.n * g.h * g.w),
-    pre: { scale: randArray(rng, g.cin, 1.5), shift: randArray(rng, g.cin, 1.5), relu: true },
-  };
-}
+type Inputs = ConvInputs;
+const inputs = (g: ConvGeometry): Inputs => convInputs(g, g.cin * 13 + g.cout * 5 + g.h * 3 + g.n);
 
 const NAMES = ['y', 'y with pre and bias', 'dx accumulated', 'dx overwritten'];
 

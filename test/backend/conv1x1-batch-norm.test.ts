@@ -11,7 +11,7 @@ import { convGeometry, type BackwardOps, type ConvPre } from '../../src/backend/
 import { referenceBackend } from '../../src/backend/reference/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
-import { randArray } from './fixture.js';
+import { batchStats, randArray } from './fixture.js';
 import { nativeOrSkip } from '../helpers/native.js';
 
 const { nb, skip } = nativeOrSkip();
@@ -25,17 +25,7 @@ function makeCase(c: number, s: number, cout: number, seed: number): Case {
   const rng = new Rng(seed);
   const x = rand(rng, c * s, 2);
   for (let i = 0; i < x.length; i++) x[i] += Math.floor(i / s) % 3; // per-channel offsets: means away from 0
-  const mean = new Float32Array(c);
-  const invStd = new Float32Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    let m = 0;
-    for (let i = 0; i < s; i++) m += x[ch * s + i];
-    m /= s;
-    let v = 0;
-    for (let i = 0; i < s; i++) v += (x[ch * s + i] - m) ** 2;
-    mean[ch] = m;
-    invStd[ch] = 1 / Math.sqrt(v / s + 1e-5);
-  }
+  const { mean, invStd } = batchStats(c, s, x);
   // layer 0's weight gradient reads x through a BN-ReLU transform (as in memory-efficient training), layer 1's x itself
   const layers = [0, 1].map((i) => ({
     w: rand(rng, cout * c, Math.sqrt(3 / c)), dy: rand(rng, cout * s), gamma: rand(rng, c), beta: rand(rng, c, 0.5),

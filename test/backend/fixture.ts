@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { nchwToCnhw } from '../../src/tensor/layout.js';
+import type { ConvGeometry, ConvPre } from '../../src/backend/backend.js';
 import { Rng } from '../../src/tensor/rng.js';
 
 export interface T { shape: number[]; data: number[] }
@@ -58,4 +59,36 @@ export function randArray(rng: Rng, size: number, scale = 1): Float32Array {
   const out = new Float32Array(size);
   for (let i = 0; i < size; i++) out[i] = (rng.uniform() * 2 - 1) * scale;
   return out;
+}
+
+/** Per-channel batch mean and 1/sqrt(biased variance + 1e-5) of x [c][s] (training batch-norm statistics), in float64. */
+export function batchStats(c: number, s: number, x: Float32Array): { mean: Float32Array; invStd: Float32Array } {
+  const mean = new Float32Array(c);
+  const invStd = new Float32Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    let m = 0;
+    for (let i = 0; i < s; i++) m += x[ch * s + i];
+    m /= s;
+    let v = 0;
+    for (let i = 0; i < s; i++) v += (x[ch * s + i] - m) ** 2;
+    mean[ch] = m;
+    invStd[ch] = 1 / Math.sqrt(v / s + 1e-5);
+  }
+  return { mean, invStd };
+}
+
+/** Random operands of a convolution and its input gradient, with a BN-ReLU `pre` (Kaiming-scale weights). */
+export interface ConvInputs { x: Float32Array; w: Float32Array; bias: Float32Array; dy: Float32Array; dx0: Float32Array; pre: ConvPre }
+
+export function convInputs(g: ConvGeometry, seed: number): ConvInputs {
+  const rng = new Rng(seed);
+  const kdim = g.cin * g.kh * g.kw;
+  return {
+    x: randArray(rng, g.cin * g.n * g.h * g.w, 2),
+    w: randArray(rng, g.cout * kdim, Math.sqrt(3 / kdim)),
+    bias: randArray(rng, g.cout),
+    dy: randArray(rng, g.cout * g.n * g.ho * g.wo),
+    dx0: randArray(rng, g.cin * g.n * g.h * g.w),
+    pre: { scale: randArray(rng, g.cin, 1.5), shift: randArray(rng, g.cin, 1.5), relu: true },
+  };
 }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { convGeometry, type ConvGeometry } from '../../src/backend/backend.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { nativeOrSkip } from '../helpers/native.js';
-import { randArray } from './fixture.js';
+import { batchStats, randArray } from './fixture.js';
 
 const { nb, skip } = nativeOrSkip();
 
@@ -167,17 +167,7 @@ for (const relu of [true, false]) {
   const rng = new Rng(relu ? 5 : 6);
   const x = rand(rng, c * s, 3);
   for (let i = 0; i < x.length; i++) x[i] += Math.floor(i / s) % 5; // per-channel offsets: means away from 0
-  const mean = new Float32Array(c);
-  const invStd = new Float32Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    let m = 0;
-    for (let i = 0; i < s; i++) m += x[ch * s + i];
-    m /= s;
-    let v = 0;
-    for (let i = 0; i < s; i++) v += (x[ch * s + i] - m) ** 2;
-    mean[ch] = m;
-    invStd[ch] = 1 / Math.sqrt(v / s + 1e-5);
-  }
+  const { mean, invStd } = batchStats(c, s, x);
   const gamma = rand(rng, c);
   const beta = rand(rng, c);
   const dy = rand(rng, c * s);

@@ -11,13 +11,12 @@
  * The per-call flag (ConvGeometry.winograd), on native and both wasm modules: winograd-eval.test.ts.
  */
 import { test } from 'node:test';
-import { convGeometry, type Backend, type ConvGeometry, type ConvPre } from '../../src/backend/backend.js';
+import { convGeometry, type Backend, type ConvGeometry } from '../../src/backend/backend.js';
 import { referenceBackend as ref } from '../../src/backend/reference/index.js';
 import { availableBackends } from '../../src/backend/select.js';
-import { Rng } from '../../src/tensor/rng.js';
 import { assertClose } from '../helpers/check.js';
 import { backendConfigs } from './cases.js';
-import { randArray } from './fixture.js';
+import { convInputs, type ConvInputs } from './fixture.js';
 
 const native = (await availableBackends()).find((b) => b.name === 'native' && b.backward);
 
@@ -30,20 +29,8 @@ const CASES: [string, ConvGeometry][] = [
   ['3x3 5->3 at 6x6 batch 11 (one tile row per image)', convGeometry(11, 5, 6, 6, 3, 3, 1, 1)],
 ];
 
-interface Inputs { x: Float32Array; w: Float32Array; bias: Float32Array; dy: Float32Array; dx0: Float32Array; pre: ConvPre }
-
-function inputs(g: ConvGeometry): Inputs {
-  const rng = new Rng(g.cin * 7 + g.cout * 11 + g.h + g.n);
-  const kdim = g.cin * 9;
-  return {
-    x: randArray(rng, g.cin * g.n * g.h * g.w, 2),
-    w: randArray(rng, g.cout * kdim, Math.sqrt(3 / kdim)),
-    bias: randArray(rng, g.cout),
-    dy: randArray(rng, g.cout * g.n * g.ho * g.wo),
-    dx0: randArray(rng, g.cin * g.n * g.h * g.w),
-    pre: { scale: randArray(rng, g.cin, 1.5), shift: randArray(rng, g.cin, 1.5), relu: true },
-  };
-}
+type Inputs = ConvInputs;
+const inputs = (g: ConvGeometry): Inputs => convInputs(g, g.cin * 7 + g.cout * 11 + g.h + g.n);
 
 const NAMES = ['y', 'y with pre and bias', 'dx accumulated', 'dx overwritten'];
 
