@@ -55,19 +55,24 @@ EXPORT(dn_relu) void mt_relu(size_t size, const float *x, float *y) { dn_relu(si
 EXPORT(dn_dropout)
 void mt_dropout(size_t size, const float *x, const u8 *keep, double q, float *y) { dn_dropout(size, x, keep, q, y); }
 
+/* the pooling exports' arguments as a dn_pool */
+static struct dn_pool pool_of(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho,
+                              size_t wo, const float *pre_scale, const float *pre_shift, int pre_relu) {
+  return (struct dn_pool){.c = c, .n = n, .h = h, .w = w, .k = k, .stride = stride, .pad = pad, .ho = ho, .wo = wo,
+                          .pre_scale = pre_scale, .pre_shift = pre_shift, .pre_relu = pre_relu};
+}
+
 EXPORT(dn_max_pool)
 void mt_max_pool(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho, size_t wo,
                  const float *x, float *y, const float *pre_scale, const float *pre_shift, int pre_relu) {
-  struct dn_pool g = {.c = c, .n = n, .h = h, .w = w, .k = k, .stride = stride, .pad = pad, .ho = ho, .wo = wo,
-                      .pre_scale = pre_scale, .pre_shift = pre_shift, .pre_relu = pre_relu};
+  struct dn_pool g = pool_of(c, n, h, w, k, stride, pad, ho, wo, pre_scale, pre_shift, pre_relu);
   dn_max_pool(&g, x, y);
 }
 
 EXPORT(dn_avg_pool)
 void mt_avg_pool(size_t c, size_t n, size_t h, size_t w, size_t k, size_t stride, size_t pad, size_t ho, size_t wo,
                  const float *x, float *y, const float *pre_scale, const float *pre_shift, int pre_relu) {
-  struct dn_pool g = {.c = c, .n = n, .h = h, .w = w, .k = k, .stride = stride, .pad = pad, .ho = ho, .wo = wo,
-                      .pre_scale = pre_scale, .pre_shift = pre_shift, .pre_relu = pre_relu};
+  struct dn_pool g = pool_of(c, n, h, w, k, stride, pad, ho, wo, pre_scale, pre_shift, pre_relu);
   dn_avg_pool(&g, x, y);
 }
 
