@@ -12,7 +12,8 @@
  * Not a test: numbers from a shared, noisy machine; read the shares and the same-run ratio. `--cpu` times with the
  * process's CPU time instead of the wall clock (meaningful with DENSENET_THREADS=1 on a loaded machine, where
  * waiting for a core is not our cost); the onnxruntime column is then skipped (its threads are not ours to count).
- *   node --import tsx bench/infer-profile.ts [--batch 1,8] [--reps 9] [--cpu] [--json FILE]
+ * `--no-peer` leaves onnxruntime out: its threads spin after each run and slow the profiled forward that follows.
+ *   node --import tsx bench/infer-profile.ts [--batch 1,8] [--reps 9] [--cpu] [--no-peer] [--json FILE]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Backend, ConvGeometry, ConvPre, F32, PoolGeometry } from '../src/backend/backend.js';
@@ -33,6 +34,8 @@ const batches = opt('--batch', '1,8').split(',').map(Number);
 const reps = Number(opt('--reps', '9'));
 const jsonOut = args.includes('--json') ? opt('--json', '') : undefined;
 const cpuClock = args.includes('--cpu');
+/** --no-peer: skip onnxruntime (its intra-op threads spin after each run and slow the profiled forward after it) */
+const noPeer = args.includes('--no-peer');
 /** ms: wall clock, or with --cpu the process's user + system CPU time */
 const now = cpuClock ? (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : (): number => performance.now();
 
@@ -126,12 +129,12 @@ model.eval();
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort | null = null;
 let session: import('onnxruntime-node').InferenceSession | null = null;
-if (!cpuClock && existsSync(`${LARGE}densenet121.onnx`)) {
+if (!cpuClock && !noPeer && existsSync(`${LARGE}densenet121.onnx`)) {
   ort = await import('onnxruntime-node');
   session = await ort.InferenceSession.create(readFileSync(`${LARGE}densenet121.onnx`), {
     intraOpNumThreads: be.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
   });
-} else console.log(cpuClock ? 'onnxruntime column skipped (--cpu)' : 'onnxruntime column skipped: no densenet121.onnx (reference/make_fixtures.py --large)');
+} else console.log(cpuClock || noPeer ? `onnxruntime column skipped (${cpuClock ? '--cpu' : '--no-peer'})` : 'onnxruntime column skipped: no densenet121.onnx (reference/make_fixtures.py --large)');
 
 const out: Record<string, unknown>[] = [];
 console.log(`native ${be.isa}, ${be.threads} threads; medians of ${reps}; ${cpuClock ? 'process CPU time' : 'wall clock'}`);
