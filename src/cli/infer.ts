@@ -4,8 +4,8 @@
  * comes from --weights or --pretrained (cli/load-model.ts), or is a seeded initialisation of the flags' model.
  * Image files instead of --input: infer-images.ts (imported only then).
  */
-import { readFile } from 'node:fs/promises';
 import { getBackend } from '../backend/select.js';
+import { readWhole } from '../io/read-whole.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { writeSafetensorsFile } from '../io/weights-file.js';
 import { Tensor, shapeStr } from '../tensor/tensor.js';
@@ -58,7 +58,7 @@ export async function runInfer(images: string[], flags: InferFlags): Promise<voi
 async function readInput(path: string): Promise<Tensor> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readWhole(path);
   } catch (e) {
     throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

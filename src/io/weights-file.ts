@@ -4,8 +4,8 @@
  * Not a model loader (see keys.ts loadStrict). Every error is one line that starts with the file's path; a bad
  * file's is a FormatError.
  */
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
+import { readWhole } from './read-whole.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { FormatError } from './format-error.js';
 import { normalizeStateDict } from './keys.js';
@@ -33,7 +33,7 @@ function parse(bytes: Uint8Array): WeightsContents {
 export async function readWeightsFile(path: string): Promise<WeightsContents> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readWhole(path);
   } catch (e) {
     throw new Error(`${path}: cannot read (${detail(e)})`);
   }
