@@ -100,36 +100,66 @@ export function resizeBilinearAA(
   let colOffset = left * c; // byte of the window's first column in a row of `rows`
   if (outW !== w) {
     const hor = coeffs(w, outW);
-    const n = y1 - y0;
-    rows = new Uint8Array(n * outLen);
-    for (let y = 0; y < n; y++) {
-      const sRow = (y + y0) * w * c;
-      for (let xx = 0; xx < W; xx++) {
-        const s0 = hor.start[left + xx];
-        const cnt = hor.count[left + xx];
-        const kb = (left + xx) * hor.ksize;
-        for (let ch = 0; ch < c; ch++) {
-          let acc = half;
-          for (let x = 0; x < cnt; x++) acc += src[sRow + (s0 + x) * c + ch] * hor.k[kb + x];
-          rows[(y * W + xx) * c + ch] = clip8(acc);
-        }
-      }
-    }
+    rows = new Uint8Array((y1 - y0) * outLen);
+    horizontalPass(src, w * c, y0, y1, c, hor, left, W, rows);
     rowOffset = y0;
     rowLen = outLen;
     colOffset = 0;
   }
   if (outH === h) return rows; // the horizontal pass covered exactly rows [top, top + H)
   const out = new Uint8Array(H * outLen);
+  // row by row: each tap adds one whole source row (sequential reads) into the accumulator row
+  const acc = new Int32Array(outLen);
   for (let yy = 0; yy < H; yy++) {
     const s0 = vert.start[top + yy] - rowOffset;
     const cnt = vert.count[top + yy];
     const kb = (top + yy) * vert.ksize;
-    for (let i = 0; i < outLen; i++) {
-      let acc = half;
-      for (let y = 0; y < cnt; y++) acc += rows[(s0 + y) * rowLen + colOffset + i] * vert.k[kb + y];
-      out[yy * outLen + i] = clip8(acc);
+    acc.fill(half);
+    for (let y = 0; y < cnt; y++) {
+      const k = vert.k[kb + y];
+      const base = (s0 + y) * rowLen + colOffset;
+      for (let i = 0; i < outLen; i++) acc[i] += rows[base + i] * k;
     }
+    const o = yy * outLen;
+    for (let i = 0; i < outLen; i++) out[o + i] = clip8(acc[i]);
   }
   return out;
+}
+
+/**
+ * Pillow's horizontal pass over source rows [y0, y1) (rowLen bytes each) into `rows` ([y1 - y0][W][c]), output
+ * columns [left, left + W). Three bands (RGB, the common case) keep one accumulator per band, so each tap's
+ * weight is read once; the sums are the same integers as band by band.
+ */
+function horizontalPass(src: Uint8Array, rowLen: number, y0: number, y1: number, c: number, hor: Coeffs, left: number, W: number, rows: Uint8Array): void {
+  const half = 1 << (PRECISION_BITS - 1);
+  const { start, count, k, ksize } = hor;
+  let o = 0;
+  for (let y = y0; y < y1; y++) {
+    const sRow = y * rowLen;
+    for (let xx = left; xx < left + W; xx++) {
+      const cnt = count[xx];
+      const kb = xx * ksize;
+      let p = sRow + start[xx] * c;
+      if (c === 3) {
+        let a0 = half, a1 = half, a2 = half;
+        for (let x = 0; x < cnt; x++, p += 3) {
+          const kk = k[kb + x];
+          a0 += src[p] * kk;
+          a1 += src[p + 1] * kk;
+          a2 += src[p + 2] * kk;
+        }
+        rows[o] = clip8(a0);
+        rows[o + 1] = clip8(a1);
+        rows[o + 2] = clip8(a2);
+        o += 3;
+        continue;
+      }
+      for (let ch = 0; ch < c; ch++, o++) {
+        let acc = half;
+        for (let x = 0; x < cnt; x++) acc += src[p + x * c + ch] * k[kb + x];
+        rows[o] = clip8(acc);
+      }
+    }
+  }
 }
