@@ -1,9 +1,9 @@
 /**
  * `densenet infer IMAGES... --output FILE (--weights W | --pretrained NAME)`: logits [N, classes] of image files
  * (or folders, searched like predict's) into a safetensors file, with the files in its metadata (`files`, JSON).
- * Made for one-shot runs, where the process's start-up is part of the cost: the images are decoded (sharp, on
- * libuv's threads) while the weights are read and parsed on the main thread, and the native backend loads
- * meanwhile; the model then runs in batches (default 8) and the results are written once.
+ * Made for one-shot runs, where the process's start-up is part of the cost: a worker thread loads sharp, decodes
+ * and preprocesses the images (image-feed.ts) while the main thread reads the weights and loads the native
+ * backend, and keeps two batches ahead of the model, which runs in batches (default 8); the results are written once.
  * Preprocessing is predict's (vision/preprocess.ts): torchvision's Resize + CenterCrop exactly for the ImageNet
  * preset; a checkpoint's 'cover' resize re-decodes as training did. Not the tensor mode (`--input`, infer.ts).
  * An unreadable image is one line on stderr and is left out; the exit code is then 1.
@@ -11,12 +11,8 @@
 import type { Backend } from '../backend/backend.js';
 import { writeSafetensorsFile } from '../io/weights-file.js';
 import { Tensor } from '../tensor/tensor.js';
-import { decodeImage } from '../vision/image.js';
 import { listImageFiles } from '../vision/files.js';
-import { finish, resizeAndCrop } from '../vision/preprocess-pixels.js';
-import { loadImage } from '../vision/preprocess.js';
-import type { PreprocessSpec } from '../vision/preprocess-spec.js';
-import type { RawImage } from '../vision/pixels.js';
+import { ImageFeed } from './image-feed.js';
 import type { InferFlags } from './infer.js';
 import { loadModelForUse } from './load-model.js';
 import { positiveInt } from './predict.js';
@@ -53,15 +49,6 @@ async function chooseBackend(name: string | undefined): Promise<Backend> {
   return (await import('../backend/select.js')).getBackend(name);
 }
 
-/** A settled placeholder for a decode whose batch has run. */
-const DONE: Promise<RawImage> = Promise.resolve({ data: new Uint8Array(0), width: 0, height: 0, channels: 3 });
-
-/** One image -> input [C, H, W]: from the early full-size decode when the spec resizes by short side, else decoded anew. */
-async function prepare(file: string, decoded: Promise<RawImage>, spec: PreprocessSpec): Promise<Float32Array> {
-  if (spec.resize.mode !== 'short-side') return (await loadImage(file, spec)).input;
-  return finish(resizeAndCrop(await decoded, spec), spec).input; // = loadImage(file, spec): the same decode, then the same steps
-}
-
 export async function runInferImages(paths: string[], flags: InferFlags): Promise<void> {
   const marks = new Marks(flags.timing === true);
   marks.mark('start+imports');
@@ -69,66 +56,66 @@ export async function runInferImages(paths: string[], flags: InferFlags): Promis
   const err = (line: string): void => void process.stderr.write(`infer: ${line}\n`);
   const { files, errors } = listImageFiles(paths);
   errors.forEach(err);
-  // decoding starts now, on sharp's threads, for the first two batches, and runs two batches ahead after that (so a
-  // folder of thousands of images is not held decoded at once); a failure waits for its turn (no unhandled rejection)
-  const decoded: Promise<RawImage>[] = [];
-  const decodeUpTo = (end: number): void => {
-    for (let i = decoded.length; i < Math.min(end, files.length); i++) {
-      decoded.push(decodeImage(files[i], 3));
-      decoded[i].catch(() => undefined);
-    }
-  };
-  decodeUpTo(2 * batch);
-  const backendP = chooseBackend(flags.backend);
-  backendP.catch(() => undefined);
-  const { model, preprocessing: spec } = await loadModelForUse(flags, 'infer');
-  marks.mark('weights');
-  const backend = await backendP;
-  marks.mark('backend');
+  // decoding starts now in the feed's worker for the first two batches, and runs two batches ahead after that (so a
+  // folder of thousands of images is not held decoded at once); the weights are read here meanwhile
+  const feed = new ImageFeed(files);
+  try {
+    if (files.length > 0) feed.request(2 * batch);
+    const backendP = chooseBackend(flags.backend);
+    backendP.catch(() => undefined);
+    const { model, preprocessing: spec } = await loadModelForUse(flags, 'infer');
+    feed.setSpec(spec);
+    marks.mark('weights');
+    const backend = await backendP;
+    marks.mark('backend');
 
-  const [C, H, W] = spec.inputSize;
-  const per = C * H * W;
-  const k = model.numClasses;
-  const ok: string[] = [];
-  const logits = new Float32Array(files.length * k);
-  const x = new Float32Array(Math.min(batch, files.length) * per);
-  let failed = errors.length;
-  let tPre = 0;
-  let tFwd = 0;
-  for (let i = 0; i < files.length; i += batch) {
-    const t0 = performance.now();
-    const chunk = files.slice(i, i + batch);
-    decodeUpTo(i + 2 * batch);
-    const inputs = await Promise.all(chunk.map((f, j) => prepare(f, decoded[i + j], spec).catch((e: unknown) => e as Error)));
-    let m = 0;
-    inputs.forEach((r, j) => {
-      if (r instanceof Error) {
-        failed++;
-        err(r.message.split('\n')[0]);
-        return;
-      }
-      x.set(r, m * per);
-      ok.push(chunk[j]);
-      m++;
+    const [C, H, W] = spec.inputSize;
+    const per = C * H * W;
+    const k = model.numClasses;
+    const ok: string[] = [];
+    const logits = new Float32Array(files.length * k);
+    const x = new Float32Array(Math.min(batch, files.length) * per);
+    let failed = errors.length;
+    let tPre = 0;
+    let tFwd = 0;
+    for (let i = 0; i < files.length; i += batch) {
+      const t0 = performance.now();
+      const chunk = files.slice(i, i + batch);
+      feed.request(i + 2 * batch);
+      const inputs = await Promise.all(chunk.map((_, j) => feed.get(i + j)));
+      let m = 0;
+      inputs.forEach((r, j) => {
+        feed.release(i + j);
+        if (r instanceof Error) {
+          failed++;
+          err(r.message);
+          return;
+        }
+        x.set(r, m * per);
+        ok.push(chunk[j]);
+        m++;
+      });
+      const t1 = performance.now();
+      if (m > 0) logits.set(model.forward(new Tensor(x.subarray(0, m * per), [m, C, H, W]), backend).data, (ok.length - m) * k);
+      tPre += t1 - t0;
+      tFwd += performance.now() - t1;
+    }
+    if (flags.timing) process.stderr.write(`infer: timing: waiting for inputs (after the weights) ${tPre.toFixed(1)} ms, forward ${tFwd.toFixed(1)} ms\n`);
+    marks.mark('preprocess+forward');
+    await feed.close(); // before the write: the worker's exit is not on the way out
+    await writeSafetensorsFile(flags.output, new Map([['logits', new Tensor(logits.subarray(0, ok.length * k), [ok.length, k])]]), {
+      files: JSON.stringify(ok),
+      backend: backend.name,
+      config: JSON.stringify(model.modelConfig),
     });
-    const t1 = performance.now();
-    if (m > 0) logits.set(model.forward(new Tensor(x.subarray(0, m * per), [m, C, H, W]), backend).data, (ok.length - m) * k);
-    tPre += t1 - t0;
-    tFwd += performance.now() - t1;
-    decoded.fill(DONE, i, i + chunk.length); // let the batch's decoded pixels go
-  }
-  if (flags.timing) process.stderr.write(`infer: timing: preprocessing (after the weights) ${tPre.toFixed(1)} ms, forward ${tFwd.toFixed(1)} ms\n`);
-  marks.mark('preprocess+forward');
-  await writeSafetensorsFile(flags.output, new Map([['logits', new Tensor(logits.subarray(0, ok.length * k), [ok.length, k])]]), {
-    files: JSON.stringify(ok),
-    backend: backend.name,
-    config: JSON.stringify(model.modelConfig),
-  });
-  marks.mark('write');
-  marks.print();
-  err(`wrote logits [${ok.length}, ${k}] of ${ok.length} image${ok.length === 1 ? '' : 's'} to ${flags.output} (${backend.name} backend)`);
-  if (failed > 0) {
-    err(`${failed} of ${files.length + errors.length} inputs could not be read`);
-    process.exitCode = 1;
+    marks.mark('write');
+    marks.print();
+    err(`wrote logits [${ok.length}, ${k}] of ${ok.length} image${ok.length === 1 ? '' : 's'} to ${flags.output} (${backend.name} backend)`);
+    if (failed > 0) {
+      err(`${failed} of ${files.length + errors.length} inputs could not be read`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await feed.close();
   }
 }

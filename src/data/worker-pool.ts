@@ -5,8 +5,9 @@
  * Not a general task pool: it runs loader-worker.ts and nothing else.
  */
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BatchPlan, BatchReply, BatchRequest } from './batch.js';
+import { startWorker } from './start-worker.js';
 
 interface Pending {
   resolve: (x: Float32Array) => void;
@@ -53,7 +54,7 @@ export class BatchWorkers {
   }
 
   private spawn(plan: BatchPlan): Slot {
-    const worker = startWorker(plan);
+    const worker = startWorker(import.meta.url, 'loader-worker', plan);
     const slot: Slot = { worker, pending: 0, dead: null };
     worker.unref();
     worker.on('message', (reply: BatchReply) => {
@@ -83,17 +84,4 @@ export class BatchWorkers {
       p.reject(err);
     }
   }
-}
-
-/**
- * Starts loader-worker in its compiled (.js) form, or from source under tsx (tests, `node --import tsx`):
- * Node 20 does not apply --import hooks to a worker's entry module, so a tiny bootstrap registers tsx first.
- */
-function startWorker(plan: BatchPlan): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './loader-worker.ts' : './loader-worker.js', import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData: plan });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: plan });
 }
