@@ -12,7 +12,7 @@ import { extractEmbedding } from '../vision/features.js';
 import { listImageFiles } from '../vision/files.js';
 import { describePreprocessing } from '../vision/preprocess-pixels.js';
 import { loadModelForUse, type WeightsFlags } from './load-model.js';
-import { positiveInt } from './predict.js';
+import { positiveInt } from './format.js';
 
 export interface EmbedFlags extends WeightsFlags {
   out: string;

@@ -1,4 +1,4 @@
-/** Number and table formatting for the CLI (plain text, aligned columns). */
+/** Number and table formatting for the CLI (plain text, aligned columns), and its integer flags' parsing. */
 
 export function commas(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -23,4 +23,12 @@ export function table(header: string[], rows: string[][], right: Set<number> = n
   const line = (cells: string[]): string =>
     cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** A positive integer flag's value (`dflt` when not given); anything else is one error naming the flag. */
+export function positiveInt(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isInteger(x) || x < 1) throw new Error(`--${flag} expects a positive integer, got '${v}'`);
+  return x;
 }

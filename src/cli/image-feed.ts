@@ -10,8 +10,10 @@ import { startWorker } from '../data/start-worker.js';
 import type { PreprocessSpec } from '../vision/preprocess-spec.js';
 
 export interface FeedPlan { files: string[] }
-export type FeedRequest = { end: number } | { spec: PreprocessSpec };
-export type FeedReply = { i: number; input: Float32Array } | { i: number; error: string };
+/** `end`: decode images [0, end); `spec` (version v): prepare every decoded image with it, again if it replaces another */
+export type FeedRequest = { end: number } | { spec: PreprocessSpec; v: number };
+/** image i prepared with spec version v */
+export type FeedReply = { i: number; v: number; input: Float32Array } | { i: number; v: number; error: string };
 
 interface Waiting { promise: Promise<Float32Array | Error>; resolve: (r: Float32Array | Error) => void }
 
@@ -20,10 +22,14 @@ export class ImageFeed {
   private readonly results = new Map<number, Waiting>();
   private dead: Error | null = null;
   private closed = false;
+  private spec = '';
+  private version = 0;
 
   constructor(private readonly files: string[]) {
     this.worker = startWorker(import.meta.url, 'image-feed-worker', { files } satisfies FeedPlan);
-    this.worker.on('message', (r: FeedReply) => this.slot(r.i).resolve('error' in r ? new Error(r.error) : r.input));
+    this.worker.on('message', (r: FeedReply) => {
+      if (r.v === this.version) this.slot(r.i).resolve('error' in r ? new Error(r.error) : r.input); // else prepared for a replaced spec
+    });
     this.worker.on('error', (e: Error) => this.fail(new Error(`image decoder: ${e.message}`)));
     this.worker.on('exit', (code) => {
       if (!this.closed) this.fail(new Error(`image decoder: exited with code ${code}`));
@@ -35,9 +41,17 @@ export class ImageFeed {
     this.worker.postMessage({ end } satisfies FeedRequest);
   }
 
-  /** The preprocessing, once known: images already decoded are prepared now, later ones as they decode. */
+  /**
+   * The preprocessing: images already decoded are prepared now, later ones as they decode. It may be given early (a
+   * guess from the command's flags) and again once the weights are read; a different one replaces the first and the
+   * images are prepared again, so call get() only after the last setSpec.
+   */
   setSpec(spec: PreprocessSpec): void {
-    this.worker.postMessage({ spec } satisfies FeedRequest);
+    const key = JSON.stringify(spec);
+    if (key === this.spec) return;
+    this.spec = key;
+    this.results.clear();
+    this.worker.postMessage({ spec, v: ++this.version } satisfies FeedRequest);
   }
 
   /** Image i's input, or the Error that says why it has none. */

@@ -9,13 +9,10 @@
  * An unreadable image is one line on stderr and is left out; the exit code is then 1.
  */
 import type { Backend } from '../backend/backend.js';
-import { writeSafetensorsFile } from '../io/weights-file.js';
-import { Tensor } from '../tensor/tensor.js';
 import { listImageFiles } from '../vision/files.js';
+import { positiveInt } from './format.js';
 import { ImageFeed } from './image-feed.js';
 import type { InferFlags } from './infer.js';
-import { loadModelForUse } from './load-model.js';
-import { positiveInt } from './predict.js';
 
 /** Phase marks printed with --timing: wall ms since the previous mark (the first: since the process started) and the process's CPU ms (all threads). */
 class Marks {
@@ -61,10 +58,14 @@ export async function runInferImages(paths: string[], flags: InferFlags): Promis
   const feed = new ImageFeed(files);
   try {
     if (files.length > 0) feed.request(2 * batch);
+    // the rest of what this command needs is imported once the worker is on its way (it boots meanwhile)
+    const [{ loadModelForUse }, { Tensor }, { writeSafetensorsFile }] = await Promise.all([
+      import('./load-model.js'), import('../tensor/tensor.js'), import('../io/weights-file.js'),
+    ]);
     const backendP = chooseBackend(flags.backend);
     backendP.catch(() => undefined);
-    const { model, preprocessing: spec } = await loadModelForUse(flags, 'infer');
-    feed.setSpec(spec);
+    const { model, preprocessing: spec } = await loadModelForUse(flags, 'infer', { onEarlySpec: (s) => feed.setSpec(s) });
+    feed.setSpec(spec); // the same unless the file is a checkpoint with its own
     marks.mark('weights');
     const backend = await backendP;
     marks.mark('backend');

@@ -33,8 +33,17 @@ export interface LoadedModel {
 
 const hasModelFlags = (f: ModelFlags): boolean => f.arch !== undefined || f.config !== undefined || f.blockConfig !== undefined;
 
+export interface LoadOptions {
+  /**
+   * Called before the weights file is read with the preprocessing the flags imply (--pretrained: torchvision's;
+   * plain weights with model flags: that model's), so images can be prepared meanwhile (infer). The returned
+   * preprocessing is the one to use: a checkpoint's own replaces it.
+   */
+  onEarlySpec?: (spec: PreprocessSpec) => void;
+}
+
 /** Reads the weights `flags` name and builds the model they fit, in eval mode. */
-export async function loadModelForUse(flags: WeightsFlags, command: string): Promise<LoadedModel> {
+export async function loadModelForUse(flags: WeightsFlags, command: string, opts: LoadOptions = {}): Promise<LoadedModel> {
   if ((flags.weights === undefined) === (flags.pretrained === undefined)) {
     throw new Error(`${command}: give either --weights FILE or --pretrained NAME`);
   }
@@ -43,6 +52,7 @@ export async function loadModelForUse(flags: WeightsFlags, command: string): Pro
     const { fetchPretrained, pretrainedEntry } = await import('../hub/pretrained.js');
     const entry = pretrainedEntry(flags.pretrained);
     if (hasModelFlags(flags) && flags.arch !== entry.arch) throw new Error(`${command}: --pretrained ${flags.pretrained} is ${entry.arch}; drop --arch/--config`);
+    opts.onEarlySpec?.(IMAGENET_PRESET);
     const file = await fetchPretrained(flags.pretrained);
     const { model } = modelFromFlags({ arch: entry.arch }, { seed: 0, init: false });
     load(model, (await readWeightsFile(file)).tensors, file, entry.arch);
@@ -50,6 +60,9 @@ export async function loadModelForUse(flags: WeightsFlags, command: string): Pro
   }
 
   const file = flags.weights!;
+  // plain weights need the flags' model: built first, its preprocessing known before the file is read
+  const plain = hasModelFlags(flags) ? modelFromFlags(flags, { seed: 0, init: false }) : null;
+  if (plain !== null) opts.onEarlySpec?.(plainPreprocessing(plain.model));
   const { tensors, metadata } = await readWeightsFile(file);
   const isCheckpoint = metadata.format === CHECKPOINT_FORMAT && metadata.config !== undefined;
   if (isCheckpoint) {
@@ -67,18 +80,22 @@ export async function loadModelForUse(flags: WeightsFlags, command: string): Pro
     return { model: built.model.eval(), arch: built.arch, preprocessing: specFromCheckpoint(pre), classNames: classNames(names, built.model.numClasses), source: file };
   }
 
-  if (!hasModelFlags(flags)) {
+  if (plain === null) {
     throw new Error(`${file}: no model config or preprocessing metadata in the file (plain weights); give --arch (e.g. densenet121) or --config`);
   }
-  const { model, arch } = modelFromFlags(flags, { seed: 0, init: false });
+  const { model, arch } = plain;
   load(model, tensors, file, arch ?? model.family);
+  const names = model.numClasses === 1000 ? imagenetClasses() : [];
+  return { model: model.eval(), arch, preprocessing: plainPreprocessing(model), classNames: classNames(names, model.numClasses), source: file };
+}
+
+/** Plain weights' preprocessing: torchvision's ImageNet preset for a 3-channel 1000-class ImageNet-stem model, else a cover resize to its input. */
+function plainPreprocessing(model: ImageClassifier): PreprocessSpec {
   const [c, h, w] = model.defaultInput;
   const imagenetLike = c === 3 && model.numClasses === 1000 && model.modelConfig.stem !== 'cifar';
-  const preprocessing: PreprocessSpec = imagenetLike
+  return imagenetLike
     ? IMAGENET_PRESET
     : { resize: { mode: 'cover' }, inputSize: [c, h, w], mean: c === 3 ? [...IMAGENET_PRESET.mean] : [0.5], std: c === 3 ? [...IMAGENET_PRESET.std] : [0.5] };
-  const names = model.numClasses === 1000 ? imagenetClasses() : [];
-  return { model: model.eval(), arch, preprocessing, classNames: classNames(names, model.numClasses), source: file };
 }
 
 function load(model: ImageClassifier, tensors: Map<string, Tensor>, file: string, what: string): void {

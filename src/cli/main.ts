@@ -101,7 +101,9 @@ export function buildProgram(): Command {
       .option('--backend <name>', 'native | wasm | reference (default: the fastest that loads)')
       .option('--seed <n>', 'seed for the initialisation when no --weights are given', '0')
       .option('--timing', 'images: print where the time went (start-up, weights, preprocessing, forward, write) to stderr'),
-  ).action(async (images: string[], opts: InferFlags) => (await import('./infer.js')).runInfer(images, opts));
+  ).action(async (images: string[], opts: InferFlags) => (images.length > 0 && opts.input === undefined
+    ? (await import('./infer-images.js')).runInferImages(images, opts) // not through infer.ts: its imports would delay the image worker
+    : (await import('./infer.js')).runInfer(images, opts)));
 
   addTrainOptions(
     program

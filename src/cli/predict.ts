@@ -10,7 +10,7 @@ import { imageBatches } from '../vision/batches.js';
 import { listImageFiles } from '../vision/files.js';
 import { describePreprocessing } from '../vision/preprocess-pixels.js';
 import { topK } from '../vision/predict.js';
-import { table } from './format.js';
+import { positiveInt, table } from './format.js';
 import { loadModelForUse, type WeightsFlags } from './load-model.js';
 
 export interface PredictFlags extends WeightsFlags {
@@ -18,13 +18,6 @@ export interface PredictFlags extends WeightsFlags {
   batchSize?: string;
   json?: boolean;
   backend?: string;
-}
-
-export function positiveInt(flag: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isInteger(x) || x < 1) throw new Error(`--${flag} expects a positive integer, got '${v}'`);
-  return x;
 }
 
 export async function runPredict(paths: string[], flags: PredictFlags): Promise<void> {

@@ -1,8 +1,9 @@
 /**
  * infer's image feed (src/cli/image-feed.ts, a worker thread): each image's input equals loadImage's, for the
  * short-side preset (early full-size decode) and a 'cover' spec (decoded anew), whether the spec arrives before or
- * after the decodes; an unreadable file gives its one-line error and the rest still arrive; an index out of range
- * throws; close() is idempotent.
+ * after the decodes, and when a second spec replaces a first (a guess from the flags, then a checkpoint's own);
+ * an unreadable file gives its one-line error and the rest still arrive; an index out of range throws; close()
+ * is idempotent.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -20,13 +21,24 @@ const bad = join(mkdtempSync(join(tmpdir(), 'dn-image-feed-')), 'broken.png');
 writeFileSync(bad, 'not an image\n');
 const COVER: PreprocessSpec = { resize: { mode: 'cover' }, inputSize: [1, 28, 28], mean: [0.5], std: [0.5] };
 
-for (const [name, spec, specFirst] of [['short-side preset, spec after the decodes', IMAGENET_PRESET, false], ['cover, spec first', COVER, true]] as const) {
+const cases: [string, PreprocessSpec, boolean, PreprocessSpec | null][] = [
+  ['short-side preset, spec after the decodes', IMAGENET_PRESET, false, null],
+  ['cover, spec first', COVER, true, null],
+  ['the preset replaced by cover', COVER, true, IMAGENET_PRESET],
+];
+for (const [name, spec, specFirst, guess] of cases) {
   test(`image feed (${name}): inputs equal loadImage's, in order; a bad file is its error`, async () => {
     const files = [photos[0], bad, ...photos.slice(1)];
     const feed = new ImageFeed(files);
     try {
-      if (specFirst) feed.setSpec(spec);
+      if (guess !== null) feed.setSpec(guess);
+      if (specFirst && guess === null) feed.setSpec(spec);
       feed.request(3);
+      if (guess !== null) {
+        // image 0 prepared with the guess (the others may be too), then the real spec replaces it
+        assert.deepEqual(await feed.get(0), (await loadImage(files[0], guess)).input);
+        feed.setSpec(spec);
+      }
       if (!specFirst) feed.setSpec(spec);
       feed.request(files.length);
       for (let i = 0; i < files.length; i++) {
