@@ -1,12 +1,10 @@
 /**
  * Choosing a backend: an explicit choice (option or DENSENET_BACKEND) wins; otherwise native, else wasm,
- * else reference. Nothing registers itself by import side effect. When the preferred fast backend
- * cannot load, one clear message says why and which backend is used instead.
+ * else reference. Nothing registers itself by import side effect, and each backend's code is imported only when
+ * it is loaded (the wasm glue brings worker_threads and its module loader; a process on the native backend never
+ * needs it). When the preferred fast backend cannot load, one clear message says why and which backend is used instead.
  */
 import type { Backend, BackendName } from './backend.js';
-import { referenceBackend } from './reference/index.js';
-import { loadNative } from './native/index.js';
-import { loadWasm } from './wasm/index.js';
 
 export const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'reference'];
 
@@ -23,13 +21,13 @@ export async function loadBackend(name: BackendName): Promise<Backend> {
   let b: Backend;
   switch (name) {
     case 'reference':
-      b = referenceBackend;
+      b = (await import('./reference/index.js')).referenceBackend;
       break;
     case 'native':
-      b = loadNative();
+      b = (await import('./native/index.js')).loadNative();
       break;
     case 'wasm':
-      b = await loadWasm();
+      b = await (await import('./wasm/index.js')).loadWasm();
       break;
   }
   cache.set(name, b);

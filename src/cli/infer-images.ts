@@ -8,7 +8,6 @@
  * preset; a checkpoint's 'cover' resize re-decodes as training did. Not the tensor mode (`--input`, infer.ts).
  * An unreadable image is one line on stderr and is left out; the exit code is then 1.
  */
-import type { Backend } from '../backend/backend.js';
 import { listImageFiles } from '../vision/files.js';
 import { positiveInt } from './format.js';
 import { ImageFeed } from './image-feed.js';
@@ -30,22 +29,6 @@ class Marks {
   }
 }
 
-/**
- * getBackend's choice, without importing the wasm glue when the native addon loads (select.ts imports every
- * backend; the wasm one brings worker_threads and its module loader): the same order, explicit > native > the rest.
- */
-async function chooseBackend(name: string | undefined): Promise<Backend> {
-  const chosen = name ?? process.env.DENSENET_BACKEND;
-  if (chosen === undefined || chosen === '' || chosen === 'native') {
-    try {
-      return (await import('../backend/native/index.js')).loadNative();
-    } catch {
-      // getBackend tries again and says why, or falls back with its one-line warning
-    }
-  }
-  return (await import('../backend/select.js')).getBackend(name);
-}
-
 export async function runInferImages(paths: string[], flags: InferFlags): Promise<void> {
   const marks = new Marks(flags.timing === true);
   marks.mark('start+imports');
@@ -62,7 +45,7 @@ export async function runInferImages(paths: string[], flags: InferFlags): Promis
     const [{ loadModelForUse }, { Tensor }, { writeSafetensorsFile }] = await Promise.all([
       import('./load-model.js'), import('../tensor/tensor.js'), import('../io/weights-file.js'),
     ]);
-    const backendP = chooseBackend(flags.backend);
+    const backendP = import('../backend/select.js').then((m) => m.getBackend(flags.backend));
     backendP.catch(() => undefined);
     const { model, preprocessing: spec } = await loadModelForUse(flags, 'infer', { onEarlySpec: (s) => feed.setSpec(s) });
     feed.setSpec(spec); // the same unless the file is a checkpoint with its own
