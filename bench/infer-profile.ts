@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Backend, ConvGeometry, ConvPre, F32, PoolGeometry } from '../src/backend/backend.js';
-import { NULL_OPS } from './null-backend.js';
+import { dryRunBackend as NULL_OPS } from '../src/backend/dry-run.js';
 import { loadNative } from '../src/backend/native/index.js';
 import { readWeightsFile } from '../src/io/weights-file.js';
 import { DenseNet } from '../src/models/densenet.js';

@@ -59,6 +59,9 @@ export async function runInferImages(paths: string[], flags: InferFlags): Promis
     const ok: string[] = [];
     const logits = new Float32Array(files.length * k);
     const x = new Float32Array(Math.min(batch, files.length) * per);
+    // the first images are usually still decoding: meanwhile the workspace gets its pages (the first forward's faults)
+    if (files.length > 0) model.reserveWorkspace([Math.min(batch, files.length), C, H, W], backend);
+    marks.mark('workspace');
     let failed = errors.length;
     let tPre = 0;
     let tFwd = 0;

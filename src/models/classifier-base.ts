@@ -5,6 +5,7 @@
  * feature map (scoreGrad, for explanations). Subclasses define the body and its backward only.
  */
 import type { Backend } from '../backend/backend.js';
+import { dryRunBackend } from '../backend/dry-run.js';
 import { backwardOps, featureMap, Workspace, type Context, type FeatureMap, type Tracer } from '../nn/context.js';
 import type { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
@@ -163,6 +164,20 @@ export abstract class ConvClassifier extends Module implements ImageClassifier {
    */
   protected explainBackward(_ctx: Context, f: FeatureMap, df: FeatureMap): { map: FeatureMap; grad: FeatureMap } {
     return { map: f, grad: df };
+  }
+
+  /**
+   * Eval mode: allocates the workspace a forward of `shape` ([N, C, H, W]) will use, as that forward asks for it
+   * (a dry run: no arithmetic), and writes every page of it once, so the first real forward pays no page faults for
+   * it (DenseNet-121 at batch 8: ~100 MB of fresh pages, ~30 ms). For a process with time to spare before its first
+   * batch: `densenet infer` while its images decode.
+   */
+  reserveWorkspace(shape: Shape, backend: Backend): void {
+    if (this.training) throw new Error('reserveWorkspace: eval mode only (a dry training forward would move the running statistics)');
+    const [n, c, h, w] = this.checkInput(shape);
+    const ctx: Context = { ...this.context(backend, true, {}), backend: dryRunBackend }; // the backend's allocator, no ops
+    this.forwardCNHW(ctx, featureMap(this.ws.get('input', n * c * h * w), c, n, h, w), new Float32Array(n * this.numClasses));
+    this.ws.touch();
   }
 
   /** Runs on `ws` from now on (a measuring workspace for memory planning). */

@@ -32,4 +32,6 @@ export interface ImageClassifier {
   checkInput(shape: Shape): [number, number, number, number];
   workspaceBytes(): number;
   useWorkspace(ws: Workspace): void;
+  /** Eval mode: allocate and touch the workspace a forward of `shape` uses (classifier-base.ts). */
+  reserveWorkspace(shape: Shape, backend: Backend): void;
 }

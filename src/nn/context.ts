@@ -70,6 +70,11 @@ export class Workspace {
     return this.sizes !== null ? buf : buf.fill(0);
   }
 
+  /** Writes every slot once (zeros), so its pages exist before a timed pass needs them. */
+  touch(): void {
+    for (const b of this.slots.values()) b.fill(0);
+  }
+
   /** Total floats held, for memory reports. */
   floats(): number {
     let n = 0;
