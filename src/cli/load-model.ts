@@ -100,7 +100,7 @@ function plainPreprocessing(model: ImageClassifier): PreprocessSpec {
 
 function load(model: ImageClassifier, tensors: Map<string, Tensor>, file: string, what: string): void {
   try {
-    model.loadStateDict(new Map([...tensors].filter(([k]) => !k.startsWith('optimizer.'))));
+    model.loadStateDict(new Map([...tensors].filter(([k]) => !k.startsWith('optimizer.'))), true, { adopt: true }); // the file's tensors are ours to keep
   } catch (e) {
     throw new Error(`${file} does not fit ${what}: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -25,7 +25,7 @@ export interface ImageClassifier {
   namedParameters(): [string, Parameter][];
   namedState(): [string, Tensor][];
   stateDict(): Map<string, Tensor>;
-  loadStateDict(state: ReadonlyMap<string, Tensor>, strict?: boolean): void;
+  loadStateDict(state: ReadonlyMap<string, Tensor>, strict?: boolean, opts?: { adopt?: boolean }): void;
   numParameters(): number;
   train(mode?: boolean): this;
   eval(): this;

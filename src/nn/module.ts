@@ -73,15 +73,28 @@ export abstract class Module {
   /**
    * Copies tensors into this module's parameters and buffers by name. Strict by default: one error lists
    * every missing, unexpected and mis-shaped key. `num_batches_tracked` may be missing (older files).
+   * With `adopt`, each tensor's memory becomes the parameter's (no copy) unless it overlaps one adopted before
+   * (a file's tied weights stay separate): for loading straight from a file's buffer, whose tensors the caller
+   * gives up (DenseNet-121: 32 MB neither copied nor held twice).
    */
-  loadStateDict(state: ReadonlyMap<string, Tensor>, strict = true): void {
+  loadStateDict(state: ReadonlyMap<string, Tensor>, strict = true, opts: { adopt?: boolean } = {}): void {
     const own = this.namedState();
     const shapes = new Map(own.map(([n, t]): [string, Shape] => [n, t.shape]));
     // non-strict still refuses mis-shaped tensors: only missing/unexpected keys are forgiven
     loadStrict(shapes, new Map(state), strict ? {} : { optional: () => true, ignoreUnexpected: true });
+    const taken = new Map<ArrayBufferLike, [number, number][]>(); // adopted byte ranges per buffer
+    const free = (a: Float32Array): boolean => {
+      const ranges = taken.get(a.buffer) ?? taken.set(a.buffer, []).get(a.buffer)!;
+      const [lo, hi] = [a.byteOffset, a.byteOffset + a.byteLength];
+      if (ranges.some(([l, h]) => lo < h && l < hi)) return false;
+      ranges.push([lo, hi]);
+      return true;
+    };
     for (const [name, t] of own) {
       const src = state.get(name);
-      if (src !== undefined) t.data.set(src.data);
+      if (src === undefined) continue;
+      if (opts.adopt && free(src.data)) (t as { data: Float32Array }).data = src.data;
+      else t.data.set(src.data);
     }
   }
 

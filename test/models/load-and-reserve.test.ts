@@ -1,5 +1,7 @@
 /**
- * reserveWorkspace (models/classifier-base.ts): after it, a forward allocates nothing more (the workspace holds the
+ * What a one-shot `densenet infer` leans on. loadStateDict's `adopt` (nn/module.ts): the tensors become the
+ * parameters' memory, except one overlapping a tensor adopted before, which is copied. reserveWorkspace
+ * (models/classifier-base.ts): after it, a forward allocates nothing more (the workspace holds the
  * same bytes before and after), its logits are bit-identical to a model that never reserved, on every backend that
  * loads (the wasm backend's slots come from its own allocator); a smaller batch afterwards reuses the slots; training
  * mode is refused (a dry training forward would move the running statistics).
@@ -37,4 +39,30 @@ test('reserveWorkspace refuses training mode', async () => {
   const m = new DenseNet(CONFIG, 5).train();
   const [backend] = await availableBackends();
   assert.throws(() => m.reserveWorkspace([2, 3, 16, 16], backend), /eval mode only/);
+});
+
+test('loadStateDict with adopt: the tensors become the parameters (no copy); overlapping ones are copied', () => {
+  const src = new DenseNet(CONFIG, 7);
+  const state = src.stateDict();
+  // one buffer holding every tensor back to back, the first two keys' tensors made to overlap (tied weights)
+  const entries = [...state];
+  const total = entries.reduce((n, [, t]) => n + t.size, 0);
+  const pool = new Float32Array(total);
+  let off = 0;
+  const views = new Map<string, Tensor>();
+  entries.forEach(([k, t], i) => {
+    const at = i === 1 ? 0 : off; // entry 1 overlaps entry 0's memory
+    const v = pool.subarray(at, at + t.size);
+    if (i !== 1) v.set(t.data), (off += t.size);
+    views.set(k, new Tensor(v, t.shape));
+  });
+  const m = new DenseNet(CONFIG, 9);
+  m.loadStateDict(views, true, { adopt: true });
+  const own = new Map(m.namedState());
+  entries.forEach(([k], i) => {
+    const view = views.get(k)!.data;
+    if (i === 1) assert.notEqual(own.get(k)!.data, view, `${k}: overlaps entry 0, copied`);
+    else assert.equal(own.get(k)!.data, view, `${k}: adopted`);
+    assert.deepEqual(own.get(k)!.data, view, k);
+  });
 });
