@@ -11,21 +11,20 @@
  *  - `densenet infer` on 16 images end to end (process start to exit) vs an onnxruntime-node script (bench/infer-e2e.ts).
  * `--json FILE` writes the same rows; `--only inference,training,gemm,profile,infer` runs some sections. Not a test: the machine is shared and noisy; only same-run ratios mean much.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname } from 'node:path';
 import { loadNative, type NativeBackend } from '../src/backend/native/index.js';
-import { readWeightsFile } from '../src/io/weights-file.js';
 import { DenseNet } from '../src/models/densenet.js';
 import { summarize } from '../src/models/summary.js';
 import { variantConfig } from '../src/models/variants.js';
 import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { median, ROOT, spawnJson, timeIt, TORCH_ENV } from './lib.js';
+import { median, spawnJson, timeIt, TORCH_ENV } from './lib.js';
+import { ortDenseNet121, ourDenseNet121 } from './densenet121.js';
 import { profileStep, stepTraffic, withoutFusedBackward } from './step-profile.js';
 import { INFER_IMAGES, inferE2E } from './infer-e2e.js';
 
-const LARGE = `${ROOT}test/fixtures/large/`;
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const reps = Number(process.env.BENCH_REPS ?? 7);
@@ -55,25 +54,10 @@ function randomInput(n: number): Tensor {
 }
 
 async function inference(be: NativeBackend): Promise<void> {
-  const pth = `${LARGE}densenet121.pth`;
-  const model = new DenseNet(variantConfig('densenet121'), 0, { init: !existsSync(pth) });
-  if (existsSync(pth)) model.loadStateDict((await readWeightsFile(pth)).tensors);
-  model.eval();
-  type Ort = typeof import('onnxruntime-node');
-  let ort: Ort | null = null;
-  let session: import('onnxruntime-node').InferenceSession | null = null;
-  let why = `${LARGE}densenet121.onnx is missing (make it: /usr/bin/python3 reference/make_fixtures.py --large)`;
-  if (existsSync(`${LARGE}densenet121.onnx`)) {
-    try {
-      ort = await import('onnxruntime-node');
-      session = await ort.InferenceSession.create(readFileSync(`${LARGE}densenet121.onnx`), {
-        intraOpNumThreads: be.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
-      });
-    } catch (e) {
-      why = (e as Error).message;
-    }
-  }
-  if (session === null) console.log(`onnxruntime rows skipped: ${why}`);
+  const model = await ourDenseNet121();
+  const peer = await ortDenseNet121(be.threads);
+  const { ort, session } = 'why' in peer ? { ort: null, session: null } : peer;
+  if ('why' in peer) console.log(`onnxruntime rows skipped: ${peer.why}`);
   for (const n of [1, 8]) {
     const x = randomInput(n);
     const ours = median(await timeIt(() => model.forward(x, be), reps)) / n;

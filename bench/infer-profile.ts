@@ -15,19 +15,16 @@
  * `--no-peer` leaves onnxruntime out: its threads spin after each run and slow the profiled forward that follows.
  *   node --import tsx bench/infer-profile.ts [--batch 1,8] [--reps 9] [--cpu] [--no-peer] [--json FILE]
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Backend, ConvGeometry, ConvPre, F32, PoolGeometry } from '../src/backend/backend.js';
 import { dryRunBackend as NULL_OPS } from '../src/backend/dry-run.js';
 import { loadNative } from '../src/backend/native/index.js';
-import { readWeightsFile } from '../src/io/weights-file.js';
-import { DenseNet } from '../src/models/densenet.js';
-import { variantConfig } from '../src/models/variants.js';
 import { nchwToCnhwInto } from '../src/tensor/layout.js';
 import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { median, ROOT } from './lib.js';
+import { ortDenseNet121, ourDenseNet121 } from './densenet121.js';
+import { median } from './lib.js';
 
-const LARGE = `${ROOT}test/fixtures/large/`;
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const batches = opt('--batch', '1,8').split(',').map(Number);
@@ -122,19 +119,10 @@ function order(cat: string): number {
 }
 
 const be = loadNative();
-const pth = `${LARGE}densenet121.pth`;
-const model = new DenseNet(variantConfig('densenet121'), 0, { init: !existsSync(pth) });
-if (existsSync(pth)) model.loadStateDict((await readWeightsFile(pth)).tensors);
-model.eval();
-type Ort = typeof import('onnxruntime-node');
-let ort: Ort | null = null;
-let session: import('onnxruntime-node').InferenceSession | null = null;
-if (!cpuClock && !noPeer && existsSync(`${LARGE}densenet121.onnx`)) {
-  ort = await import('onnxruntime-node');
-  session = await ort.InferenceSession.create(readFileSync(`${LARGE}densenet121.onnx`), {
-    intraOpNumThreads: be.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
-  });
-} else console.log(cpuClock || noPeer ? `onnxruntime column skipped (${cpuClock ? '--cpu' : '--no-peer'})` : 'onnxruntime column skipped: no densenet121.onnx (reference/make_fixtures.py --large)');
+const model = await ourDenseNet121();
+const peer = cpuClock || noPeer ? { why: cpuClock ? '--cpu' : '--no-peer' } : await ortDenseNet121(be.threads);
+const { ort, session } = 'why' in peer ? { ort: null, session: null } : peer;
+if ('why' in peer) console.log(`onnxruntime column skipped (${peer.why})`);
 
 const out: Record<string, unknown>[] = [];
 console.log(`native ${be.isa}, ${be.threads} threads; medians of ${reps}; ${cpuClock ? 'process CPU time' : 'wall clock'}`);

@@ -5,27 +5,18 @@
  * time. Not a test (noisy machine).
  * Run: DENSENET_THREADS=2 node --import tsx bench/winograd-model.ts
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { loadNative } from '../src/backend/native/index.js';
-import { readWeightsFile } from '../src/io/weights-file.js';
-import { DenseNet } from '../src/models/densenet.js';
-import { variantConfig } from '../src/models/variants.js';
 import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { median, ROOT } from './lib.js';
+import { ortDenseNet121, ourDenseNet121 } from './densenet121.js';
+import { median } from './lib.js';
 
 const reps = Number(process.env.BENCH_REPS ?? 7);
-const LARGE = `${ROOT}test/fixtures/large/`;
 const be = loadNative();
-const model = new DenseNet(variantConfig('densenet121'), 0, { init: !existsSync(`${LARGE}densenet121.pth`) });
-if (existsSync(`${LARGE}densenet121.pth`)) model.loadStateDict((await readWeightsFile(`${LARGE}densenet121.pth`)).tensors);
-model.eval();
-const ort = await import('onnxruntime-node');
-const session = existsSync(`${LARGE}densenet121.onnx`)
-  ? await ort.InferenceSession.create(readFileSync(`${LARGE}densenet121.onnx`), {
-    intraOpNumThreads: be.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
-  })
-  : null;
+const model = await ourDenseNet121();
+const peer = await ortDenseNet121(be.threads);
+const { ort, session } = 'why' in peer ? { ort: null, session: null } : peer;
+if ('why' in peer) console.log(`onnxruntime column skipped: ${peer.why}`);
 console.log(`threads ${be.threads}, isa ${be.isa}`);
 console.log('| batch | off ms/img | wino ms/img | wino/off | ort ms/img | off/ort | wino/ort |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -39,7 +30,7 @@ for (const n of [1, 8]) {
       process.env.DENSENET_WINOGRAD = mode === 1 ? '1' : '0';
       const t0 = performance.now();
       if (mode < 2) model.forward(x, be);
-      else if (session) await session.run({ input: new ort.Tensor('float32', x.data, [n, 3, 224, 224]) });
+      else if (ort && session) await session.run({ input: new ort.Tensor('float32', x.data, [n, 3, 224, 224]) });
       if (r > 0 && r !== reps + 1) t[mode].push((performance.now() - t0) / n);
     }
   }
