@@ -227,22 +227,59 @@ static int try_s1(const struct dn_s1 *s, int nt) {
 static int winograd_on = DN_WINOGRAD_DEFAULT;
 void dn_set_winograd(int on) { winograd_on = on; }
 
+/*
+ * Winograd's parts: pt tile ranges (in lanes-tile units: a range of at most lanes tiles runs at half width) x pp
+ * output-row ranges (in mr-row weight panels). A part costs, in units of one panel row's GEMM over one lane group:
+ * WINO_V per lane group for the input transform (every row range of a tile range repeats it) and WINO_U per row
+ * for the weight transform (every tile range repeats its rows'), plus its rows x lane groups. Measured shares (perf,
+ * 1 thread, 128->32 28x28 batch 1): input transform ~30%, weight transform ~10%, GEMM ~50% of the conv. The grid
+ * with the cheapest largest part wins, ties to fewer parts; parts <= the pool's threads and flops / PART_FLOPS.
+ */
+#define WINO_V 20.0
+#define WINO_U 0.6
+struct wino_job {
+  const struct dn_s1 *s;
+  size_t tiles, lanes, mr;
+  int pt, pp;
+};
+
+static struct split plan_wino(size_t tiles, size_t lanes, size_t m, size_t mr, int parts) {
+  struct split best = {1, 1};
+  size_t groups = (tiles + lanes - 1) / lanes, panels = (m + mr - 1) / mr;
+  double best_cost = -1.0;
+  for (int pp = 1; pp <= parts && (size_t)pp <= panels; pp++)
+    for (int pt = 1; pt * pp <= parts && (size_t)pt <= groups; pt++) {
+      double rows = (double)min_sz(m, (panels + (size_t)pp - 1) / (size_t)pp * mr);
+      double g = (double)((groups + (size_t)pt - 1) / (size_t)pt);
+      double cost = WINO_U * rows + g * (WINO_V + rows);
+      if (best_cost < 0.0 || cost < best_cost) best_cost = cost, best.pr = pt, best.pc = pp;
+    }
+  return best;
+}
+
 static void wino_task(void *p, int t, int nt, float *scratch) {
-  const struct s1_job *j = p;
-  size_t lo, hi;
-  span(j->tiles, 1, t, nt, &lo, &hi);
-  if (lo < hi) kt->conv_wino_part(j->s, lo, hi, scratch);
+  (void)nt;
+  const struct wino_job *j = p;
+  size_t t0, t1, r0, r1;
+  span(j->tiles, j->lanes, t / j->pp, j->pt, &t0, &t1);
+  span(j->s->g->cout, j->mr, t % j->pp, j->pp, &r0, &r1);
+  if (t0 < t1 && r0 < r1) kt->conv_wino_part(j->s, t0, t1, r0, r1, 0, scratch);
 }
 
 static int try_wino(const struct dn_s1 *s, int nt, int dx) {
   const char *env = getenv("DENSENET_WINOGRAD");
   int on = env && env[0] ? env[0] == '1' || (env[0] == 'f' && !dx) : winograd_on || (!dx && s->g->winograd);
   if (!on) return 0;
-  struct s1_job j = {s, kt->conv_wino_blocks(s->g)};
-  /* fewer tile blocks than threads: conv_s1.c splits finer (bench/winograd.ts, quiet machine, 2 threads, 128->32
-   * 7x7 batch 8, one block: conv_s1 0.23 ms, Winograd on one thread 0.29) */
-  if (j.tiles == 0 || j.tiles < (size_t)nt) return 0;
-  dn_pool_run(wino_task, &j, nt);
+  struct wino_job j = {s, 0, 0, 0, 1, 1};
+  j.tiles = kt->conv_wino_tiles(s->g, &j.lanes, &j.mr);
+  if (j.tiles == 0) return 0;
+  if (nt > 1) {
+    const struct dn_conv *g = s->g;
+    double want = 2.0 * g->cout * g->n * g->ho * g->wo * g->cin * 9 / PART_FLOPS;
+    struct split sp = plan_wino(j.tiles, j.lanes, g->cout, j.mr, want < (double)nt ? (int)want : nt);
+    j.pt = sp.pr, j.pp = sp.pc;
+  }
+  dn_pool_run(wino_task, &j, j.pt * j.pp);
   return 1;
 }
 
