@@ -154,6 +154,7 @@ struct block {
   size_t nseg, seg_img[NR + 1], seg_row0[NR + 1], seg_rows[NR + 1], seg_base[NR + 1];
   size_t wpp, stage;   /* stage floats */
   int fours[NR / 4];   /* lanes 4i .. 4i+3: live tiles side by side in one stage row (off + 4k) */
+  size_t count;        /* live lanes: 0 .. count-1 */
 };
 
 /* 4 floats (unaligned): the gather's transposes work in quads whatever VL is */
@@ -170,7 +171,7 @@ static size_t stage_floats(const struct dn_conv *g) { /* bound of block.stage (+
 static void block_tiles(const struct dn_conv *g, size_t t_first, size_t count, struct block *B) {
   size_t th = (g->ho + 3) / 4, tw = (g->wo + 3) / 4, per = th * tw, total = g->n * per, wpp = 4 * tw + 2;
   size_t ty_a = 0, ty_b = 0, base = 0;
-  B->wpp = wpp, B->nseg = 0;
+  B->wpp = wpp, B->nseg = 0, B->count = count;
   for (size_t l = 0; l < NR; l++) {
     size_t t = t_first + l;
     B->live[l] = l < count && t < total;
@@ -234,10 +235,13 @@ static void fill_stage(const struct dn_s1 *s, const struct block *B, size_t ci, 
 static void input_transform(const struct dn_s1 *s, const struct block *B, int nv, float *RESTRICT v,
                             float *RESTRICT d, float *RESTRICT st) {
   const struct dn_conv *g = s->g;
-  size_t wpp = B->wpp, vs = vstride(g);
+  size_t wpp = B->wpp, vs = vstride(g), quads = round_up(B->count, 4);
+  /* quads with no live tile: zero once, not gathered per channel (a 4-tile block at half width gathered 16 lanes) */
+  for (size_t l = quads; l < (size_t)nv * VL; l += 4)
+    for (size_t xi = 0; xi < XI; xi++) st4(d + xi * NR + l, (v4){0});
   for (size_t ci = 0; ci < g->cin; ci++) {
     fill_stage(s, B, ci, st);
-    for (size_t l = 0; l < (size_t)nv * VL; l += 4) {
+    for (size_t l = 0; l < quads; l += 4) {
       /* 4 consecutive tiles of one stage row: a 4x4 transpose per patch row, 6 quad stores instead of 24 scalar
        * ones. bench/winograd.ts, 1 thread, CPU time, conv_s1 / Winograd before -> after: 128->32 56x56 batch 1
        * 0.63 -> 0.53, batch 8 0.59 -> 0.46; 48->12 32x32 batch 64 forward 0.87 -> 0.71, dx 0.80 -> 0.72 */
