@@ -59,9 +59,9 @@ size_t K(conv_wino_tiles)(const struct dn_conv *g, size_t *lanes, size_t *mr) {
   return tiles_of(g);
 }
 
-size_t K(conv_wino_u_floats)(const struct dn_conv *g) { return XI * ustride(g); }
 
-/* U[xi][panel][ci][MR] = G g G^T of each filter g (3x3) of op(A) (row = output channel), zero rows past m.
+/* U[xi][panel][ci][MR] = G g G^T of each filter g (3x3) of op(A) (row = output channel), for rows [r0, r1) (r0 a
+ * multiple of MR), zero rows past m.
  * One (panel, ci) at a time, its MR filters side by side in vectors so the arithmetic runs across them and each
  * of the 36 destinations gets MR floats in a row. Filter by filter in scalar code, with 36 scattered stores each,
  * this took ~0.45 ms of a 0.5 ms 128->32 7x7 batch-1 conv (perf, loaded machine). */
@@ -75,7 +75,7 @@ typedef float vw __attribute__((vector_size(WL * 4))); /* MR filters side by sid
 typedef float vwu __attribute__((vector_size(WL * 4), aligned(4), __may_alias__));
 #define TCH 8 /* input channels whose filters are gathered at a time */
 
-void K(conv_wino_weights)(const struct dn_s1 *s, size_t r0, size_t r1, float *RESTRICT u) {
+static void transform_weights(const struct dn_s1 *s, size_t r0, size_t r1, float *RESTRICT u) {
   const struct dn_conv *g = s->g;
   size_t m = min_sz(g->cout, r1), cin = g->cin, us = ustride(g), t = s->a_flip;
   float buf[TCH * 9 * WL] __attribute__((aligned(64))); /* [c][k][lane]: filter k-th taps of TCH channels */
@@ -373,14 +373,15 @@ static void output_transform(const struct dn_s1 *s, const struct block *L, int n
   }
 }
 
-/* tiles [t0, t1) (t0 a multiple of VL), output rows [r0, r1) (r0 a multiple of MR); u: those rows of U from
- * conv_wino_weights, or 0 to transform them here; scratch as need() (U at its start, unused when u is given) */
-void K(conv_wino_part)(const struct dn_s1 *s, size_t t0, size_t t1, size_t r0, size_t r1, const float *u,
-                       float *scratch) {
+/* tiles [t0, t1) (t0 a multiple of VL), output rows [r0, r1) (r0 a multiple of MR); scratch as need(). Each part
+ * transforms its own rows of U: one U transformed once (split over input channels in a first pool job) and read
+ * by every part measured slower (2 threads, critical-path CPU per call, 56x56 batch 1 0.56-0.62 -> 0.74-0.77 ms,
+ * 28x28 batch 1 0.19-0.21 -> 0.24: the other core's writes come through L3) */
+void K(conv_wino_part)(const struct dn_s1 *s, size_t t0, size_t t1, size_t r0, size_t r1, float *scratch) {
   const struct dn_conv *g = s->g;
   size_t cin = g->cin, m = min_sz(g->cout, r1), us = ustride(g), vs = vstride(g);
-  float *v = scratch + XI * us, *mb = v + XI * vs, *d = mb + XI * MR * NR, *st = d + XI * NR;
-  if (!u) K(conv_wino_weights)(s, r0, r1, scratch), u = scratch;
+  float *u = scratch, *v = u + XI * us, *mb = v + XI * vs, *d = mb + XI * MR * NR, *st = d + XI * NR;
+  transform_weights(s, r0, r1, u);
   for (size_t b0 = t0; b0 < t1; b0 += NR) {
     struct block B;
     size_t count = min_sz(NR, t1 - b0);

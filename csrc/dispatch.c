@@ -263,7 +263,7 @@ static void wino_task(void *p, int t, int nt, float *scratch) {
   size_t t0, t1, r0, r1;
   span(j->tiles, j->lanes, t / j->pp, j->pt, &t0, &t1);
   span(j->s->g->cout, j->mr, t % j->pp, j->pp, &r0, &r1);
-  if (t0 < t1 && r0 < r1) kt->conv_wino_part(j->s, t0, t1, r0, r1, 0, scratch);
+  if (t0 < t1 && r0 < r1) kt->conv_wino_part(j->s, t0, t1, r0, r1, scratch);
 }
 
 static int try_wino(const struct dn_s1 *s, int nt, int dx) {

@@ -39,7 +39,7 @@ void dn_conv2d(size_t n, size_t cin, size_t h, size_t w, size_t cout, size_t kh,
   size_t lanes, mr, tiles = winograd ? K(conv_wino_tiles)(&g, &lanes, &mr) : 0;
   if (tiles) {
     struct dn_s1 s = {&g, x, weight, cin * kh * kw, 0, bias, 0.0f, y};
-    K(conv_wino_part)(&s, 0, tiles, 0, cout, 0, scratch);
+    K(conv_wino_part)(&s, 0, tiles, 0, cout, scratch);
     return;
   }
   K(conv2d_part)(&g, x, weight, bias, y, 0, n * ho * wo, scratch);
