@@ -2,7 +2,8 @@
  * The native backend on more threads than this machine has cores (3, 8, 16): dispatch.c cuts GEMMs and
  * convolutions into row x column grids whose shape depends on the thread count (plan_split), so every cut must
  * cover C exactly once. DenseNet-121 inference shapes (1x1 with its BN-ReLU fused, at 7x7, 14x14 and 28x28, batch 1;
- * the direct 3x3 128->32 at 7x7; the 7x7/2 stem on a small image; a transposed GEMM) against the reference backend, guard cells around each output.
+ * the direct 3x3 128->32 at 7x7; the 7x7/2 stem on a small image; a transposed GEMM) against the reference backend,
+ * guard cells around each output.
  * Not here: timing (bench/infer-shapes.ts), 1 and 2 threads on every ISA (native.test.ts).
  */
 import { test } from 'node:test';
