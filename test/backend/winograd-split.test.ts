@@ -70,7 +70,7 @@ test('Winograd split over 1, 2, 3, 8, 16 threads: bit-identical results, close t
             continue;
           }
           for (const [i, name] of ['y', 'dx'].entries()) {
-            const [a, b] = [first[i], i === 0 ? y : dx];
+            const a: Float32Array = first[i], b: Float32Array = i === 0 ? y : dx;
             for (let k = 0; k < a.length; k++)
               if (!Object.is(a[k], b[k])) assert.fail(`${label} ${name}[${k}] = ${b[k]}, on 1 thread ${a[k]}`);
           }
