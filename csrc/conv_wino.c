@@ -13,9 +13,11 @@
  * L2 while each of the part's MR-row panels of U runs its 36 micro-GEMMs into a small M buffer, whose output
  * transform is written straight to y: no full V or M ever exists. Split by rows, each part repeats the block's
  * input transform; split by tiles, the weight transform.
- * Measured (bench/winograd.ts, 1 thread, CPU time, loaded machine, time / conv_s1.c's): 128->32 56x56 batch 1
- * 0.53, 28x28 batch 1 0.67, batch 8 at 56/28/14/7: 0.47/0.50/0.52/0.66; 48->12 batch 64 at 32/16/8: forward
- * 0.67/0.61/0.68, dx 0.68/0.54/0.48.
+ * Measured (bench/winograd.ts, medians of 15, time / conv_s1.c's; shared machine): 1 thread, 128->32 56x56 batch 1
+ * 0.42-0.46, 28x28 batch 1 0.55, 14x14 batch 1 0.64, batch 8 at 56/28/14/7: 0.42/0.44/0.46/0.57; 48->12 batch 64
+ * at 32/16/8 (CPU time): forward 0.59/0.52/0.59, dx 0.60/0.48/0.43. 2 threads, wall, batch 1, before this file's
+ * parts and padded strides -> after: 56x56 0.69 -> 0.52 ms, 28x28 0.23 -> 0.19, 14x14 (conv_s1.c before) 0.098 ->
+ * 0.076.
  * Not here: other kernel sizes, strides, pads; the weight gradient (conv2d_dw.c).
  * Numerics: F(4x4) adds rounding error: against a float64 direct conv (bench/winograd.ts --error, x in [-2, 2],
  * BN-ReLU pre, kaiming-scale weights) max |error| 0.8-2.6e-5, 3-7e-6 of max |y| (conv_s1.c: 0.7-1.9e-6);
@@ -59,12 +61,13 @@ size_t K(conv_wino_tiles)(const struct dn_conv *g, size_t *lanes, size_t *mr) {
   return tiles_of(g);
 }
 
-
 /* U[xi][panel][ci][MR] = G g G^T of each filter g (3x3) of op(A) (row = output channel), for rows [r0, r1) (r0 a
  * multiple of MR), zero rows past m.
  * One (panel, ci) at a time, its MR filters side by side in vectors so the arithmetic runs across them and each
  * of the 36 destinations gets MR floats in a row. Filter by filter in scalar code, with 36 scattered stores each,
- * this took ~0.45 ms of a 0.5 ms 128->32 7x7 batch-1 conv (perf, loaded machine). */
+ * this took ~0.45 ms of a 0.5 ms 128->32 7x7 batch-1 conv (perf, loaded machine). The taps of TCH channels are
+ * gathered into buf first (inserting them lane by lane into vectors, and storing MR floats one at a time, this
+ * was ~17% of a 128->32 28x28 batch-1 conv, perf, before the padded strides; ~10% after both). */
 #if MR > 8
 #define WL 16
 #else

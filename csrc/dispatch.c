@@ -5,6 +5,12 @@
  * Nothing assumes 2 threads: an op gets as many parts as its work pays for (PART_FLOPS, PAR_ELEMS / 2 each), at
  * most the pool's threads; at 8 or 16 threads a small op (DenseNet-121's 7x7 and 14x14 maps at batch 1) runs on
  * fewer threads than the pool has, split in two dimensions, instead of handing empty parts to the rest.
+ * Winograd 3x3 convs (conv_wino.c) split over tile ranges x output-row ranges (plan_wino); DenseNet-121 batch 1,
+ * 2 threads, wall, bench/winograd.ts (medians of 15, one quiet run each, shared machine), blocks of 32 tiles
+ * before -> after (with conv_wino.c's padded strides): 56x56 0.69 -> 0.52 ms (13 lane groups: 6 + 7, not 3 + 4
+ * blocks of 32), 28x28 0.23 -> 0.19, 14x14 (conv_s1.c before: one block) 0.098 -> 0.076 (row panels 12 | 20);
+ * with conv_s1.c's lower split threshold below, the DenseNet-121 eval forward at batch 1 (model.forward in a loop,
+ * medians of 10, 3 runs interleaved with the old build) 27.2-28.2 -> 24.9-25.3 ms.
  */
 #define _GNU_SOURCE
 #include "dispatch.h"
