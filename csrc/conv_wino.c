@@ -6,13 +6,18 @@
  * M[xi][cout][tile] = U[xi][cout][cin] . V[xi][cin][tile]. Serves the forward (with dn_conv's BN-ReLU applied
  * while the rows a block reads are copied into a zero-padded stage: padding stays zero) and, with a_flip, the
  * input gradient (the conv of dy with the flipped transposed weight, kernels.h conv_dx_geometry), exactly the
- * dn_s1 contract of conv_s1.c. U is transformed per call (per thread); nothing is cached.
- * Work unit: a block of NR consecutive tiles over all images (tile = image, tile row, tile column); a block's
- * V (36 x cin x NR) stays in L2 while every MR-row panel of U runs its 36 micro-GEMMs into a small M buffer,
- * whose output transform is written straight to y: no full V or M ever exists.
- * Measured (bench/winograd.ts, 1 thread, CPU time, loaded machine, time / conv_s1.c's): 128->32 56x56 batch 1
- * 0.53, 28x28 batch 1 0.67, batch 8 at 56/28/14/7: 0.47/0.50/0.52/0.66; 48->12 batch 64 at 32/16/8: forward
- * 0.67/0.61/0.68, dx 0.68/0.54/0.48.
+ * dn_s1 contract of conv_s1.c. U is transformed per call (per part, for the part's rows); nothing is cached.
+ * Work unit: a part is a range of tiles (tile = image, tile row, tile column; starting at a multiple of VL) x a
+ * range of output rows (whole MR-row panels); dispatch.c picks the grid. A part runs its tiles in blocks of NR
+ * consecutive tiles (a last block of at most VL tiles at half width: uks[0]); a block's V (36 x cin x NR) stays in
+ * L2 while each of the part's MR-row panels of U runs its 36 micro-GEMMs into a small M buffer, whose output
+ * transform is written straight to y: no full V or M ever exists. Split by rows, each part repeats the block's
+ * input transform; split by tiles, the weight transform.
+ * Measured (bench/winograd.ts, medians of 15, time / conv_s1.c's; shared machine): 1 thread, 128->32 56x56 batch 1
+ * 0.42-0.46, 28x28 batch 1 0.55, 14x14 batch 1 0.64, batch 8 at 56/28/14/7: 0.42/0.44/0.46/0.57; 48->12 batch 64
+ * at 32/16/8 (CPU time): forward 0.59/0.52/0.59, dx 0.60/0.48/0.43. 2 threads, wall, batch 1, before this file's
+ * parts and padded strides -> after: 56x56 0.69 -> 0.52 ms, 28x28 0.23 -> 0.19, 14x14 (conv_s1.c before) 0.098 ->
+ * 0.076.
  * Not here: other kernel sizes, strides, pads; the weight gradient (conv2d_dw.c).
  * Numerics: F(4x4) adds rounding error: against a float64 direct conv (bench/winograd.ts --error, x in [-2, 2],
  * BN-ReLU pre, kaiming-scale weights) max |error| 0.8-2.6e-5, 3-7e-6 of max |y| (conv_s1.c: 0.7-1.9e-6);
@@ -28,29 +33,41 @@
 #define NV 2
 #define NR (NV * VL) /* tiles per block: the micro-kernel's columns */
 #define XI 36        /* 6 x 6 transformed positions */
-/* Fewer tiles do not pay for the weight transform (36 x cout x cin per call): bench/winograd.ts, 1 thread, CPU
- * time, loaded machine, conv_s1 / Winograd, 3x3 128->32: 7x7 batch 1 (4 tiles) 0.065 / 0.30 ms, 14x14 batch 1
- * (16) 0.19 / 0.32, 7x7 batch 8 (32) 0.50 / 0.39, 28x28 batch 1 (49) 0.63 / 0.52 */
-#define MIN_TILES 32
+/* Fewer tiles do not pay for the weight transform (36 x cout x cin per call): 1 thread, CPU time, medians,
+ * conv_s1 / Winograd, 3x3 128->32, avx512: 7x7 batch 1 (4 tiles) 0.050 / 0.111 ms, 7x7 batch 2 (8) 0.100 / 0.117,
+ * 14x14 batch 1 (16) 0.165 / 0.106, 7x7 batch 4 (16) 0.199 / 0.138; avx2: 14x14 batch 1 0.175 / 0.114, 7x7 batch
+ * 4 0.222 / 0.131. (Before the padded strides and half-width blocks below, 14x14 batch 1 took 0.32 ms.) */
+#define MIN_TILES 16
 
 /* floats of scratch: U (36 x panels x cin x MR), V block (36 x cin x NR), M (36 x MR x NR), d / out staging */
 static size_t stage_floats(const struct dn_conv *g);
+/* xi strides of U and V, padded by a cache line: unpadded (16 KiB for 128->32) the 36 stores of one transform
+ * all fell in the same L1 set. With the weight transform's whole-vector stores below, bench/winograd.ts-like
+ * loop, 1 thread, CPU time, medians of 3 interleaved runs, before -> after, 128->32: 56x56 batch 1 1.15 -> 0.99 ms,
+ * 28x28 batch 1 0.40 -> 0.33, 14x14 batch 8 0.68 -> 0.57, 56x56 batch 8 8.2 -> 8.0 */
+#define XPAD 16
+static size_t ustride(const struct dn_conv *g) { return round_up(g->cout, MR) * g->cin + XPAD; }
+static size_t vstride(const struct dn_conv *g) { return g->cin * NR + XPAD; }
 static size_t need(const struct dn_conv *g) {
-  return XI * round_up(g->cout, MR) * g->cin + XI * g->cin * NR + XI * MR * NR + XI * NR + stage_floats(g);
+  return XI * ustride(g) + XI * vstride(g) + XI * MR * NR + XI * NR + stage_floats(g);
 }
 
 static size_t tiles_of(const struct dn_conv *g) { return g->n * ((g->ho + 3) / 4) * ((g->wo + 3) / 4); }
 
-size_t K(conv_wino_blocks)(const struct dn_conv *g) {
+size_t K(conv_wino_tiles)(const struct dn_conv *g, size_t *lanes, size_t *mr) {
+  *lanes = VL, *mr = MR;
   if (g->stride != 1 || g->kh != 3 || g->kw != 3 || g->pad != 1 || g->ho != g->h || g->wo != g->w) return 0;
   if (need(g) > K(gemm_scratch_floats)() || tiles_of(g) < MIN_TILES) return 0;
-  return (tiles_of(g) + NR - 1) / NR;
+  return tiles_of(g);
 }
 
-/* U[xi][panel][ci][MR] = G g G^T of each filter g (3x3) of op(A) (row = output channel), zero rows past m.
+/* U[xi][panel][ci][MR] = G g G^T of each filter g (3x3) of op(A) (row = output channel), for rows [r0, r1) (r0 a
+ * multiple of MR), zero rows past m.
  * One (panel, ci) at a time, its MR filters side by side in vectors so the arithmetic runs across them and each
  * of the 36 destinations gets MR floats in a row. Filter by filter in scalar code, with 36 scattered stores each,
- * this took ~0.45 ms of a 0.5 ms 128->32 7x7 batch-1 conv (perf, loaded machine). */
+ * this took ~0.45 ms of a 0.5 ms 128->32 7x7 batch-1 conv (perf, loaded machine). The taps of TCH channels are
+ * gathered into buf first (inserting them lane by lane into vectors, and storing MR floats one at a time, this
+ * was ~17% of a 128->32 28x28 batch-1 conv, perf, before the padded strides; ~10% after both). */
 #if MR > 8
 #define WL 16
 #else
@@ -58,39 +75,53 @@ size_t K(conv_wino_blocks)(const struct dn_conv *g) {
 #endif
 typedef float vw __attribute__((vector_size(WL * 4))); /* MR filters side by side (WL >= MR lanes) */
 
-static void transform_weights(const struct dn_s1 *s, float *RESTRICT u) {
+typedef float vwu __attribute__((vector_size(WL * 4), aligned(4), __may_alias__));
+#define TCH 8 /* input channels whose filters are gathered at a time */
+
+static void transform_weights(const struct dn_s1 *s, size_t r0, size_t r1, float *RESTRICT u) {
   const struct dn_conv *g = s->g;
-  size_t m = g->cout, cin = g->cin, mp = round_up(m, MR), t = s->a_flip;
+  size_t m = min_sz(g->cout, r1), cin = g->cin, us = ustride(g), t = s->a_flip;
+  float buf[TCH * 9 * WL] __attribute__((aligned(64))); /* [c][k][lane]: filter k-th taps of TCH channels */
   vw f[9], gg[6][3], tmp[XI];
-  for (size_t i0 = 0; i0 < m; i0 += MR)
-    for (size_t ci = 0; ci < cin; ci++) {
-      for (size_t k = 0; k < 9; k++) f[k] = (vw){0};
+  for (size_t q = 0; q < TCH * 9; q++) *(vw *)(buf + q * WL) = (vw){0}; /* lanes past MR (or m) stay zero */
+  for (size_t i0 = r0; i0 < m; i0 += MR)
+    for (size_t c0 = 0; c0 < cin; c0 += TCH) {
+      size_t nc = min_sz(TCH, cin - c0);
+      if (i0 + MR > m && c0 == 0)
+        for (size_t q = 0; q < TCH * 9; q++) *(vw *)(buf + q * WL) = (vw){0};
       for (size_t i = 0; i < MR && i0 + i < m; i++) {
         size_t r = i0 + i;
-        for (size_t k = 0; k < 9; k++) /* a_flip: op(A)[r][ci*9 + k] = a[ci*lda + r*9 + 8 - k] (kernels.h) */
-          f[k][i] = t ? s->a[ci * s->lda + r * 9 + 8 - k] : s->a[r * s->lda + ci * 9 + k];
+        if (t) /* a_flip: op(A)[r][ci*9 + k] = a[ci*lda + r*9 + 8 - k] (kernels.h) */
+          for (size_t c = 0; c < nc; c++)
+            for (size_t k = 0; k < 9; k++) buf[(c * 9 + k) * WL + i] = s->a[(c0 + c) * s->lda + r * 9 + 8 - k];
+        else
+          for (size_t q = 0; q < nc * 9; q++) buf[q * WL + i] = s->a[r * s->lda + c0 * 9 + q];
       }
-      for (int j = 0; j < 3; j++) { /* G g */
-        vw a0 = f[j], a1 = f[3 + j], a2 = f[6 + j];
-        gg[0][j] = a0 * 0.25f;
-        gg[1][j] = (a0 + a1 + a2) * (-1.0f / 6);
-        gg[2][j] = (a0 - a1 + a2) * (-1.0f / 6);
-        gg[3][j] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
-        gg[4][j] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
-        gg[5][j] = a2;
+      for (size_t c = 0; c < nc; c++) {
+        for (size_t k = 0; k < 9; k++) f[k] = *(const vw *)(buf + (c * 9 + k) * WL);
+        for (int j = 0; j < 3; j++) { /* G g */
+          vw a0 = f[j], a1 = f[3 + j], a2 = f[6 + j];
+          gg[0][j] = a0 * 0.25f;
+          gg[1][j] = (a0 + a1 + a2) * (-1.0f / 6);
+          gg[2][j] = (a0 - a1 + a2) * (-1.0f / 6);
+          gg[3][j] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
+          gg[4][j] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
+          gg[5][j] = a2;
+        }
+        for (int k = 0; k < 6; k++) { /* (G g) G^T: row k is xi = 6k .. 6k+5 */
+          vw a0 = gg[k][0], a1 = gg[k][1], a2 = gg[k][2];
+          tmp[6 * k + 0] = a0 * 0.25f;
+          tmp[6 * k + 1] = (a0 + a1 + a2) * (-1.0f / 6);
+          tmp[6 * k + 2] = (a0 - a1 + a2) * (-1.0f / 6);
+          tmp[6 * k + 3] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
+          tmp[6 * k + 4] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
+          tmp[6 * k + 5] = a2;
+        }
+        /* whole vectors: lanes MR..WL-1 (zero) spill into the next channel's slot, written after this one, or
+         * past the last panel into the row's XPAD */
+        float *dst = u + i0 * cin + (c0 + c) * MR;
+        for (size_t xi = 0; xi < XI; xi++) *(vwu *)(dst + xi * us) = tmp[xi];
       }
-      for (int k = 0; k < 6; k++) { /* (G g) G^T: row k is xi = 6k .. 6k+5 */
-        vw a0 = gg[k][0], a1 = gg[k][1], a2 = gg[k][2];
-        tmp[6 * k + 0] = a0 * 0.25f;
-        tmp[6 * k + 1] = (a0 + a1 + a2) * (-1.0f / 6);
-        tmp[6 * k + 2] = (a0 - a1 + a2) * (-1.0f / 6);
-        tmp[6 * k + 3] = a0 * (1.0f / 24) + a1 * (1.0f / 12) + a2 * (1.0f / 6);
-        tmp[6 * k + 4] = a0 * (1.0f / 24) - a1 * (1.0f / 12) + a2 * (1.0f / 6);
-        tmp[6 * k + 5] = a2;
-      }
-      float *dst = u + i0 * cin + ci * MR;
-      for (size_t xi = 0; xi < XI; xi++)
-        for (size_t i = 0; i < MR; i++) dst[xi * mp * cin + i] = tmp[xi][i];
     }
 }
 
@@ -126,6 +157,7 @@ struct block {
   size_t nseg, seg_img[NR + 1], seg_row0[NR + 1], seg_rows[NR + 1], seg_base[NR + 1];
   size_t wpp, stage;   /* stage floats */
   int fours[NR / 4];   /* lanes 4i .. 4i+3: live tiles side by side in one stage row (off + 4k) */
+  size_t count;        /* live lanes: 0 .. count-1 */
 };
 
 /* 4 floats (unaligned): the gather's transposes work in quads whatever VL is */
@@ -139,13 +171,13 @@ static size_t stage_floats(const struct dn_conv *g) { /* bound of block.stage (+
   return min_sz(6 * (NR + 1), g->n * (4 * th + 2)) * wpp + VL + 4; /* + the quad gather's reach */
 }
 
-static void block_tiles(const struct dn_conv *g, size_t u, struct block *B) {
+static void block_tiles(const struct dn_conv *g, size_t t_first, size_t count, struct block *B) {
   size_t th = (g->ho + 3) / 4, tw = (g->wo + 3) / 4, per = th * tw, total = g->n * per, wpp = 4 * tw + 2;
   size_t ty_a = 0, ty_b = 0, base = 0;
-  B->wpp = wpp, B->nseg = 0;
+  B->wpp = wpp, B->nseg = 0, B->count = count;
   for (size_t l = 0; l < NR; l++) {
-    size_t t = u * NR + l;
-    B->live[l] = t < total;
+    size_t t = t_first + l;
+    B->live[l] = l < count && t < total;
     if (!B->live[l]) {
       B->off[l] = 0, B->oimg[l] = 0, B->y0[l] = B->x0[l] = 0;
       continue;
@@ -203,13 +235,16 @@ static void fill_stage(const struct dn_s1 *s, const struct block *B, size_t ci, 
 }
 
 /* V[xi][ci][0..NR) for the block: each lane's 6x6 patch from the stage, then B^T d B across lanes */
-static void input_transform(const struct dn_s1 *s, const struct block *B, float *RESTRICT v, float *RESTRICT d,
-                            float *RESTRICT st) {
+static void input_transform(const struct dn_s1 *s, const struct block *B, int nv, float *RESTRICT v,
+                            float *RESTRICT d, float *RESTRICT st) {
   const struct dn_conv *g = s->g;
-  size_t wpp = B->wpp;
+  size_t wpp = B->wpp, vs = vstride(g), quads = round_up(B->count, 4);
+  /* quads with no live tile: zero once, not gathered per channel (a 4-tile block at half width gathered 16 lanes) */
+  for (size_t l = quads; l < (size_t)nv * VL; l += 4)
+    for (size_t xi = 0; xi < XI; xi++) st4(d + xi * NR + l, (v4){0});
   for (size_t ci = 0; ci < g->cin; ci++) {
     fill_stage(s, B, ci, st);
-    for (size_t l = 0; l < NR; l += 4) {
+    for (size_t l = 0; l < quads; l += 4) {
       /* 4 consecutive tiles of one stage row: a 4x4 transpose per patch row, 6 quad stores instead of 24 scalar
        * ones. bench/winograd.ts, 1 thread, CPU time, conv_s1 / Winograd before -> after: 128->32 56x56 batch 1
        * 0.63 -> 0.53, batch 8 0.59 -> 0.46; 48->12 32x32 batch 64 forward 0.87 -> 0.71, dx 0.80 -> 0.72 */
@@ -236,7 +271,7 @@ static void input_transform(const struct dn_s1 *s, const struct block *B, float 
           for (int c = 0; c < 6; c++) d[(r * 6 + c) * NR + k] = p[c];
       }
     }
-    for (int j = 0; j < NV; j++) {
+    for (int j = 0; j < nv; j++) {
       vf t[6][6];
       for (int c = 0; c < 6; c++) { /* columns: B^T over rows r */
         vf z[6], o[6];
@@ -247,44 +282,53 @@ static void input_transform(const struct dn_s1 *s, const struct block *B, float 
       for (int r = 0; r < 6; r++) { /* rows: B over columns */
         vf o[6];
         BT6(t[r], o);
-        for (int c = 0; c < 6; c++) *(vf *)(v + ((size_t)(r * 6 + c) * g->cin + ci) * NR + j * VL) = o[c];
+        for (int c = 0; c < 6; c++) *(vf *)(v + (size_t)(r * 6 + c) * vs + ci * NR + j * VL) = o[c];
       }
     }
   }
 }
 
 /* c[0..mr)[0..NR) = A . B over kc: A packed [kc][MR], B [kc][NR], c [MR][NR]; all 64-byte aligned */
-INLINE void ukernel(const int mr, size_t kc, const float *RESTRICT a, const float *RESTRICT b, float *RESTRICT c) {
+INLINE void ukernel(const int mr, const int nv, size_t kc, const float *RESTRICT a, const float *RESTRICT b,
+                    float *RESTRICT c) {
   vf acc[MR][NV];
   for (int i = 0; i < mr; i++)
-    for (int j = 0; j < NV; j++) acc[i][j] = (vf){0};
+    for (int j = 0; j < nv; j++) acc[i][j] = (vf){0};
   for (size_t p = 0; p < kc; p++, a += MR, b += NR) {
     vf bv[NV];
-    for (int j = 0; j < NV; j++) bv[j] = *(const vf *)(b + j * VL);
+    for (int j = 0; j < nv; j++) bv[j] = *(const vf *)(b + j * VL);
     for (int i = 0; i < mr; i++) {
       vf av = splat(a[i]);
-      for (int j = 0; j < NV; j++) acc[i][j] = madd(acc[i][j], av, bv[j]);
+      for (int j = 0; j < nv; j++) acc[i][j] = madd(acc[i][j], av, bv[j]);
     }
   }
   for (int i = 0; i < mr; i++)
-    for (int j = 0; j < NV; j++) *(vf *)(c + i * NR + j * VL) = acc[i][j];
+    for (int j = 0; j < nv; j++) *(vf *)(c + i * NR + j * VL) = acc[i][j];
 }
+/* uks[nv - 1][mr - 1]: nv = 1 for a block of at most VL tiles (half the columns, half the FMAs) */
 typedef void (*ukr_fn)(size_t kc, const float *a, const float *b, float *c);
-#define UKR(mr) \
-  static void uk_##mr(size_t kc, const float *a, const float *b, float *c) { ukernel(mr < MR ? mr : MR, kc, a, b, c); }
+#define UKR(mr)                                                                                                  \
+  static void uk_##mr(size_t kc, const float *a, const float *b, float *c) {                                     \
+    ukernel(mr < MR ? mr : MR, NV, kc, a, b, c);                                                                 \
+  }                                                                                                              \
+  static void uk1_##mr(size_t kc, const float *a, const float *b, float *c) {                                    \
+    ukernel(mr < MR ? mr : MR, 1, kc, a, b, c);                                                                  \
+  }
 UKR(1) UKR(2) UKR(3) UKR(4) UKR(5) UKR(6) UKR(7) UKR(8) UKR(9) UKR(10) UKR(11) UKR(12)
-static const ukr_fn uks[12] = {uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8, uk_9, uk_10, uk_11, uk_12};
+static const ukr_fn uks[2][12] = {
+    {uk1_1, uk1_2, uk1_3, uk1_4, uk1_5, uk1_6, uk1_7, uk1_8, uk1_9, uk1_10, uk1_11, uk1_12},
+    {uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8, uk_9, uk_10, uk_11, uk_12}};
 
 /* rows [i0, i0+mr) of the block's outputs from M [36][MR][NR]: A^T M A per lane, written (+bias) or added */
-static void output_transform(const struct dn_s1 *s, const struct block *L, size_t i0, size_t mr, const float *mb,
-                             float *RESTRICT ob) {
+static void output_transform(const struct dn_s1 *s, const struct block *L, int nv, size_t i0, size_t mr,
+                             const float *mb, float *RESTRICT ob) {
   const struct dn_conv *g = s->g;
   size_t ohw = g->ho * g->wo;
   int ho = (int)g->ho, wo = (int)g->wo;
   for (size_t i = 0; i < mr; i++) {
     size_t co = i0 + i;
     float bias = s->bias && s->beta == 0.0f ? s->bias[co] : 0.0f;
-    for (int j = 0; j < NV; j++) {
+    for (int j = 0; j < nv; j++) {
       vf t[6][4];
       for (int r = 0; r < 6; r++) { /* rows: A over columns */
         vf z[6], o[4];
@@ -300,7 +344,7 @@ static void output_transform(const struct dn_s1 *s, const struct block *L, size_
       }
     }
     float *yc = s->y + co * g->n * ohw;
-    for (size_t l = 0; l < NR; l++) {
+    for (size_t l = 0; l < (size_t)nv * VL; l++) {
       if (!L->live[l]) continue;
       if (l % 4 == 0 && L->fours[l / 4] && L->y0[l] + 4 <= ho && L->x0[l + 3] + 4 <= wo) {
         /* 4 whole tiles side by side: each output row is 16 floats in a row, a 4x4 transpose of the lanes.
@@ -332,21 +376,26 @@ static void output_transform(const struct dn_s1 *s, const struct block *L, size_
   }
 }
 
-/* tile blocks [u0, u1); scratch as need() */
-void K(conv_wino_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch) {
+/* tiles [t0, t1) (t0 a multiple of VL), output rows [r0, r1) (r0 a multiple of MR); scratch as need(). Each part
+ * transforms its own rows of U: one U transformed once (split over input channels in a first pool job) and read
+ * by every part measured slower (2 threads, critical-path CPU per call, 56x56 batch 1 0.56-0.62 -> 0.74-0.77 ms,
+ * 28x28 batch 1 0.19-0.21 -> 0.24: the other core's writes come through L3) */
+void K(conv_wino_part)(const struct dn_s1 *s, size_t t0, size_t t1, size_t r0, size_t r1, float *scratch) {
   const struct dn_conv *g = s->g;
-  size_t cin = g->cin, m = g->cout, mp = round_up(m, MR);
-  float *u = scratch, *v = u + XI * mp * cin, *mb = v + XI * cin * NR, *d = mb + XI * MR * NR, *st = d + XI * NR;
-  transform_weights(s, u);
-  for (size_t blk = u0; blk < u1; blk++) {
+  size_t cin = g->cin, m = min_sz(g->cout, r1), us = ustride(g), vs = vstride(g);
+  float *u = scratch, *v = u + XI * us, *mb = v + XI * vs, *d = mb + XI * MR * NR, *st = d + XI * NR;
+  transform_weights(s, r0, r1, u);
+  for (size_t b0 = t0; b0 < t1; b0 += NR) {
     struct block B;
-    block_tiles(g, blk, &B);
-    input_transform(s, &B, v, d, st);
-    for (size_t i0 = 0; i0 < m; i0 += MR) {
+    size_t count = min_sz(NR, t1 - b0);
+    int nv = count > VL ? NV : 1;
+    block_tiles(g, b0, count, &B);
+    input_transform(s, &B, nv, v, d, st);
+    for (size_t i0 = r0; i0 < m; i0 += MR) {
       size_t mr = min_sz(MR, m - i0);
       for (size_t xi = 0; xi < XI; xi++)
-        uks[mr - 1](cin, u + (xi * mp + i0) * cin, v + xi * cin * NR, mb + xi * MR * NR);
-      output_transform(s, &B, i0, mr, mb, d);
+        uks[nv - 1][mr - 1](cin, u + xi * us + i0 * cin, v + xi * vs, mb + xi * MR * NR);
+      output_transform(s, &B, nv, i0, mr, mb, d);
     }
   }
 }

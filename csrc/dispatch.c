@@ -5,6 +5,12 @@
  * Nothing assumes 2 threads: an op gets as many parts as its work pays for (PART_FLOPS, PAR_ELEMS / 2 each), at
  * most the pool's threads; at 8 or 16 threads a small op (DenseNet-121's 7x7 and 14x14 maps at batch 1) runs on
  * fewer threads than the pool has, split in two dimensions, instead of handing empty parts to the rest.
+ * Winograd 3x3 convs (conv_wino.c) split over tile ranges x output-row ranges (plan_wino); DenseNet-121 batch 1,
+ * 2 threads, wall, bench/winograd.ts (medians of 15, one quiet run each, shared machine), blocks of 32 tiles
+ * before -> after (with conv_wino.c's padded strides): 56x56 0.69 -> 0.52 ms (13 lane groups: 6 + 7, not 3 + 4
+ * blocks of 32), 28x28 0.23 -> 0.19, 14x14 (conv_s1.c before: one block) 0.098 -> 0.076 (row panels 12 | 20);
+ * with conv_s1.c's lower split threshold below, the DenseNet-121 eval forward at batch 1 (model.forward in a loop,
+ * medians of 10, 3 runs interleaved with the old build) 27.2-28.2 -> 24.9-25.3 ms.
  */
 #define _GNU_SOURCE
 #include "dispatch.h"
@@ -206,10 +212,11 @@ static void s1_task(void *p, int t, int nt, float *scratch) {
   if (lo < hi) kt->conv_s1_part(j->s, lo, hi, scratch);
 }
 
-/* Runs a stride-1 convolution through conv_s1.c when it applies (0 if not). */
+/* Runs a stride-1 convolution through conv_s1.c when it applies (0 if not), on at most one thread per unit. */
 static int try_s1(const struct dn_s1 *s, int nt) {
   struct s1_job j = {s, kt->conv_s1_tiles(s->g)};
   if (j.tiles == 0) return 0;
+  if ((size_t)nt > s->g->n * j.tiles) nt = (int)(s->g->n * j.tiles);
   dn_pool_run(s1_task, &j, nt);
   return 1;
 }
@@ -227,22 +234,59 @@ static int try_s1(const struct dn_s1 *s, int nt) {
 static int winograd_on = DN_WINOGRAD_DEFAULT;
 void dn_set_winograd(int on) { winograd_on = on; }
 
+/*
+ * Winograd's parts: pt tile ranges (in lanes-tile units: a range of at most lanes tiles runs at half width) x pp
+ * output-row ranges (in mr-row weight panels). A part costs, in units of one panel row's GEMM over one lane group:
+ * WINO_V per lane group for the input transform (every row range of a tile range repeats it) and WINO_U per row
+ * for the weight transform (every tile range repeats its rows'), plus its rows x lane groups. Measured shares (perf,
+ * 1 thread, 128->32 28x28 batch 1): input transform ~30%, weight transform ~10%, GEMM ~50% of the conv. The grid
+ * with the cheapest largest part wins, ties to fewer parts; parts <= the pool's threads and flops / PART_FLOPS.
+ */
+#define WINO_V 20.0
+#define WINO_U 0.6
+struct wino_job {
+  const struct dn_s1 *s;
+  size_t tiles, lanes, mr;
+  int pt, pp;
+};
+
+static struct split plan_wino(size_t tiles, size_t lanes, size_t m, size_t mr, int parts) {
+  struct split best = {1, 1};
+  size_t groups = (tiles + lanes - 1) / lanes, panels = (m + mr - 1) / mr;
+  double best_cost = -1.0;
+  for (int pp = 1; pp <= parts && (size_t)pp <= panels; pp++)
+    for (int pt = 1; pt * pp <= parts && (size_t)pt <= groups; pt++) {
+      double rows = (double)min_sz(m, (panels + (size_t)pp - 1) / (size_t)pp * mr);
+      double g = (double)((groups + (size_t)pt - 1) / (size_t)pt);
+      double cost = WINO_U * rows + g * (WINO_V + rows);
+      if (best_cost < 0.0 || cost < best_cost) best_cost = cost, best.pr = pt, best.pc = pp;
+    }
+  return best;
+}
+
 static void wino_task(void *p, int t, int nt, float *scratch) {
-  const struct s1_job *j = p;
-  size_t lo, hi;
-  span(j->tiles, 1, t, nt, &lo, &hi);
-  if (lo < hi) kt->conv_wino_part(j->s, lo, hi, scratch);
+  (void)nt;
+  const struct wino_job *j = p;
+  size_t t0, t1, r0, r1;
+  span(j->tiles, j->lanes, t / j->pp, j->pt, &t0, &t1);
+  span(j->s->g->cout, j->mr, t % j->pp, j->pp, &r0, &r1);
+  if (t0 < t1 && r0 < r1) kt->conv_wino_part(j->s, t0, t1, r0, r1, scratch);
 }
 
 static int try_wino(const struct dn_s1 *s, int nt, int dx) {
   const char *env = getenv("DENSENET_WINOGRAD");
   int on = env && env[0] ? env[0] == '1' || (env[0] == 'f' && !dx) : winograd_on || (!dx && s->g->winograd);
   if (!on) return 0;
-  struct s1_job j = {s, kt->conv_wino_blocks(s->g)};
-  /* fewer tile blocks than threads: conv_s1.c splits finer (bench/winograd.ts, quiet machine, 2 threads, 128->32
-   * 7x7 batch 8, one block: conv_s1 0.23 ms, Winograd on one thread 0.29) */
-  if (j.tiles == 0 || j.tiles < (size_t)nt) return 0;
-  dn_pool_run(wino_task, &j, nt);
+  struct wino_job j = {s, 0, 0, 0, 1, 1};
+  j.tiles = kt->conv_wino_tiles(s->g, &j.lanes, &j.mr);
+  if (j.tiles == 0) return 0;
+  if (nt > 1) {
+    const struct dn_conv *g = s->g;
+    double want = 2.0 * g->cout * g->n * g->ho * g->wo * g->cin * 9 / PART_FLOPS;
+    struct split sp = plan_wino(j.tiles, j.lanes, g->cout, j.mr, want < (double)nt ? (int)want : nt);
+    j.pt = sp.pr, j.pp = sp.pc;
+  }
+  dn_pool_run(wino_task, &j, j.pt * j.pp);
   return 1;
 }
 
@@ -251,7 +295,9 @@ void dn_conv2d(const struct dn_conv *g, const float *x, const float *w, const fl
   double flops = 2.0 * g->cout * cols * g->cin * g->kh * g->kw;
   int nt = threads_for(flops, PAR_FLOPS);
   struct dn_s1 s = {g, x, w, g->cin * g->kh * g->kw, 0, bias, 0.0f, y};
-  if (try_wino(&s, nt, 0) || try_s1(&s, nt)) return;
+  /* conv_s1.c splits from half that work: 3x3 128->32 at 7x7 batch 1 (3.6 MFLOP, 2 column tiles) took 0.052 ms on
+   * 1 thread, 0.031 on 2 (wall, medians of 15 x 1500 back-to-back calls, quiet moment) */
+  if (try_wino(&s, nt, 0) || try_s1(&s, threads_for(flops, PAR_FLOPS / 2))) return;
   struct conv_job j = {g, x, w, bias, y, plan_split(g->cout, cols, flops)};
   dn_pool_run(conv_task, &j, j.sp.pr * j.sp.pc);
 }

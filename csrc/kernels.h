@@ -152,10 +152,11 @@ struct dn_kernels {
    * conv_s1_part runs units [u0, u1) = (image, tile) pairs, unit = image * tiles + tile */
   size_t (*conv_s1_tiles)(const struct dn_conv *g);
   void (*conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
-  /* conv_wino.c: 3x3 stride-1 pad-1 convs by Winograd F(4x4, 3x3): tile blocks when it applies, else 0;
-   * conv_wino_part runs blocks [u0, u1), same dn_s1 contract as conv_s1_part */
-  size_t (*conv_wino_blocks)(const struct dn_conv *g);
-  void (*conv_wino_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
+  /* conv_wino.c: 3x3 stride-1 pad-1 convs by Winograd F(4x4, 3x3): 4x4 output tiles when it applies, else 0
+   * (*lanes: tiles per vector, the unit a tile range starts at; *mr: rows per weight panel, likewise for rows);
+   * conv_wino_part runs tiles [t0, t1) x output rows [r0, r1), same dn_s1 contract as conv_s1_part */
+  size_t (*conv_wino_tiles)(const struct dn_conv *g, size_t *lanes, size_t *mr);
+  void (*conv_wino_part)(const struct dn_s1 *s, size_t t0, size_t t1, size_t r0, size_t r1, float *scratch);
   /* dy [n][c] -> dx [c][n][hw], channels [c0, c1) */
   void (*global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
   /* conv1x1_bn_backward.c: rows [r0, r1), columns [p0, p1); sums[r - r0] += sum dz, sums[r1 - r0 + r - r0] +=
@@ -234,8 +235,8 @@ void K(avg_pool_backward)(const struct dn_pool *g, size_t c0, size_t c1, const f
 void K(global_avg_pool_backward)(size_t c, size_t n, size_t hw, size_t c0, size_t c1, const float *dy, float *dx);
 size_t K(conv_s1_tiles)(const struct dn_conv *g);
 void K(conv_s1_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
-size_t K(conv_wino_blocks)(const struct dn_conv *g);
-void K(conv_wino_part)(const struct dn_s1 *s, size_t u0, size_t u1, float *scratch);
+size_t K(conv_wino_tiles)(const struct dn_conv *g, size_t *lanes, size_t *mr);
+void K(conv_wino_part)(const struct dn_s1 *s, size_t t0, size_t t1, size_t r0, size_t r1, float *scratch);
 void K(conv1x1_bn_part)(const struct dn_bn1x1 *f, size_t r0, size_t r1, size_t p0, size_t p1, double *sums,
                         float *scratch);
 void K(bn_deferred_add)(size_t c0, size_t c1, size_t s, const float *x, const float *mean, const float *p,

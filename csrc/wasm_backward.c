@@ -63,10 +63,10 @@ void dn_conv2d_backward(size_t n, size_t cin, size_t h, size_t w, size_t cout, s
     return;
   }
   struct dn_conv tc = conv_dx_geometry(&g);
-  size_t blocks = dx && dn_wasm_winograd() && conv_dx_as_conv(&g) ? K(conv_wino_blocks)(&tc) : 0;
-  if (blocks) { /* dx += the Winograd convolution of dy with the flipped transposed weight (conv_wino.c) */
+  size_t lanes, mr, tiles = dx && dn_wasm_winograd() && conv_dx_as_conv(&g) ? K(conv_wino_tiles)(&tc, &lanes, &mr) : 0;
+  if (tiles) { /* dx += the Winograd convolution of dy with the flipped transposed weight (conv_wino.c) */
     struct dn_s1 s = {&tc, dy, weight, kdim, kh * kw, 0, 1.0f, dx};
-    K(conv_wino_part)(&s, 0, blocks, scratch);
+    K(conv_wino_part)(&s, 0, tiles, 0, tc.cout, scratch);
     dx = 0;
   }
   if (dw && cols == 0)

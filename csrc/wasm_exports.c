@@ -36,10 +36,10 @@ void dn_conv2d(size_t n, size_t cin, size_t h, size_t w, size_t cout, size_t kh,
                size_t ho, size_t wo, const float *x, const float *weight, const float *bias, float *y, float *scratch,
                const float *pre_scale, const float *pre_shift, int pre_relu) {
   struct dn_conv g = {n, cin, h, w, cout, kh, kw, stride, pad, ho, wo, pre_scale, pre_shift, pre_relu};
-  size_t blocks = winograd ? K(conv_wino_blocks)(&g) : 0;
-  if (blocks) {
+  size_t lanes, mr, tiles = winograd ? K(conv_wino_tiles)(&g, &lanes, &mr) : 0;
+  if (tiles) {
     struct dn_s1 s = {&g, x, weight, cin * kh * kw, 0, bias, 0.0f, y};
-    K(conv_wino_part)(&s, 0, blocks, scratch);
+    K(conv_wino_part)(&s, 0, tiles, 0, cout, scratch);
     return;
   }
   K(conv2d_part)(&g, x, weight, bias, y, 0, n * ho * wo, scratch);

@@ -2,7 +2,8 @@
  * The native backend on more threads than this machine has cores (3, 8, 16): dispatch.c cuts GEMMs and
  * convolutions into row x column grids whose shape depends on the thread count (plan_split), so every cut must
  * cover C exactly once. DenseNet-121 inference shapes (1x1 with its BN-ReLU fused, at 7x7, 14x14 and 28x28, batch 1;
- * the 7x7/2 stem on a small image; a transposed GEMM) against the reference backend, guard cells around each output.
+ * the direct 3x3 128->32 at 7x7; the 7x7/2 stem on a small image; a transposed GEMM) against the reference backend,
+ * guard cells around each output.
  * Not here: timing (bench/infer-shapes.ts), 1 and 2 threads on every ISA (native.test.ts).
  */
 import { test } from 'node:test';
@@ -38,6 +39,7 @@ const CONVS: [string, ConvGeometry, boolean][] = [
   ['1x1 320->128 28x28 (BN-ReLU fused)', convGeometry(1, 320, 28, 28, 128, 1, 1, 0), true],
   ['1x1 96->40 7x7 batch 3', convGeometry(3, 96, 7, 7, 40, 1, 1, 0), true],
   ['7x7/2 stem 3->64 at 64x64', convGeometry(1, 3, 64, 64, 64, 7, 2, 3), false],
+  ['3x3 128->32 7x7 (BN-ReLU fused; conv_s1.c, its 2 column tiles split)', convGeometry(1, 128, 7, 7, 32, 3, 1, 1), true],
 ];
 
 for (const threads of [3, 8, 16]) {
